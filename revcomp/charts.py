@@ -44,6 +44,7 @@ import os
 from typing import Any, Final
 
 import altair as alt
+import pandas as pd
 
 __all__ = [
     "BASE_COLORS",
@@ -80,16 +81,18 @@ BASE_ORDER: Final[tuple[str, ...]] = tuple(BASE_COLORS)
 FONT: Final = "-apple-system, BlinkMacSystemFont, Helvetica, Arial, sans-serif"
 MONO_FONT: Final = "SFMono-Regular, Consolas, Menlo, 'DejaVu Sans Mono', monospace"
 
-#: Colours for categories that are not bases (the Okabe-Ito palette).
+#: Colours for categories that are not bases. They avoid the four base hues so a
+#: green line never reads as "A"; for ordered categories (e.g. hidden sizes) prefer
+#: the theme's sequential ``ordinal`` range.
 CATEGORY_COLORS: Final[tuple[str, ...]] = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
+    "#6A3D9A",  # purple
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # pink
+    "#404040",  # dark grey
+    "#A6761D",  # brown
+    "#B2ABD2",  # lavender
+    "#999999",  # grey
+    "#1B9E9E",  # teal
 )
 
 TEXT_COLOR: Final = "#333333"
@@ -146,9 +149,13 @@ def _revcomp_theme() -> alt.theme.ThemeConfig:
                 "labelColor": TEXT_COLOR,
                 "titleColor": TEXT_COLOR,
             },
+            "axisXDiscrete": {"labelAngle": 0},  # upright base letters and positions
             "header": {"labelFont": FONT, "titleFont": FONT},
             "text": {"font": MONO_FONT},
-            "range": {"category": list(CATEGORY_COLORS)},
+            "range": {
+                "category": list(CATEGORY_COLORS),
+                "ordinal": {"scheme": "purples", "extent": [0.45, 1]},
+            },
             "line": {"strokeWidth": 2},
             "point": {"size": 40, "filled": True},
         }
@@ -201,3 +208,139 @@ if os.environ.get(SITE_RENDERER_ENV) == "1":
 # ---------------------------------------------------------------------------
 # Chart builders (tutorial charts go below this line)
 # ---------------------------------------------------------------------------
+
+# --- the task and training ---
+
+
+def _token_label(token: int) -> str:
+    from revcomp.dna import BASES
+    from revcomp.tasks import GO
+
+    return BASES[token] if token < 4 else ("GO" if token == GO else "·")
+
+
+def framing_frame(seq: str, tasks: tuple[str, ...] = ("aligned", "delayed")) -> pd.DataFrame:
+    """Long table of what each framing feeds in and expects out at every step, for one sequence."""
+    from revcomp.dna import BASES, encode
+    from revcomp.tasks import Task
+
+    codes = encode(seq).unsqueeze(0)
+    rows = []
+    for name in tasks:
+        task = Task(name, codes.shape[1])
+        for step, token in enumerate(task.inputs(codes)[0].tolist()):
+            rows.append(
+                {
+                    "task": name,
+                    "step": step,
+                    "row": "1 input",
+                    "symbol": _token_label(token),
+                    "base": BASES[token] if token < 4 else "",
+                    "answerable": "",
+                }
+            )
+        answerable = task.answerable()
+        for position, code in enumerate(task.targets(codes)[0].tolist()):
+            rows.append(
+                {
+                    "task": name,
+                    "step": task.output_step(position),
+                    "row": "2 target",
+                    "symbol": BASES[code],
+                    "base": BASES[code],
+                    "answerable": "yes" if answerable[position] else "no: not read yet",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def framing_chart(frame: pd.DataFrame) -> alt.FacetChart:
+    """Step-by-step picture of the two framings: inputs on top, targets below, one panel per task."""
+    base = alt.Chart(frame).encode(
+        x=alt.X("step:O", title="LSTM step"),
+        y=alt.Y("row:N", title=None, axis=alt.Axis(labelExpr="slice(datum.label, 2)")),
+        tooltip=["task:N", "step:O", "row:N", "symbol:N", "answerable:N"],
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "base:N",
+            scale=alt.Scale(domain=[*BASE_ORDER, ""], range=[*BASE_COLORS.values(), "#EEEEEE"]),
+            legend=None,
+        ),
+        opacity=alt.condition("datum.answerable == 'no: not read yet'", alt.value(0.35), alt.value(0.9)),
+    )
+    text = base.mark_text(fontSize=13, fontWeight=600, color="white").encode(text="symbol:N")
+    return (
+        alt.layer(cells, text, data=frame)
+        .properties(width=alt.Step(34), height=70)
+        .facet(row=alt.Row("task:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")))
+    )
+
+
+def ceiling_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Best possible accuracy per output position; ``frame`` has task, length, position, ceiling."""
+    return (
+        alt.Chart(frame, title="The best any model can do, per output position")
+        .mark_bar()
+        .encode(
+            x=alt.X("position:O", title="Output position"),
+            y=alt.Y("ceiling:Q", title="Bayes-optimal accuracy", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("task:N", title="Framing"),
+            xOffset="task:N",
+            column=alt.Column("length:O", title="Sequence length"),
+            tooltip=["task:N", "length:O", "position:O", alt.Tooltip("ceiling:Q", format=".3f")],
+        )
+        .properties(width=alt.Step(14), height=180)
+    )
+
+
+def training_curves_chart(history: pd.DataFrame) -> alt.VConcatChart:
+    """Loss and held-out accuracy against step; ``history`` has model, step, loss, accuracy.
+
+    Drag over the top chart to zoom both (a shared x interval).
+    """
+    zoom = alt.selection_interval(encodings=["x"], bind="scales")
+    pick = alt.selection_point(fields=["model"], bind="legend")
+    common = alt.Chart(history).encode(
+        x=alt.X("step:Q", title="Training step"),
+        color=alt.Color("model:N", title="Model"),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.15)),
+    )
+    loss = (
+        common.mark_line()
+        .encode(
+            y=alt.Y("loss:Q", title="Cross-entropy loss", scale=alt.Scale(type="log")),
+            tooltip=["model:N", "step:Q", alt.Tooltip("loss:Q", format=".4f")],
+        )
+        .properties(height=170, title="Training loss (log scale)")
+        .add_params(zoom, pick)
+    )
+    solved = (
+        common.mark_line()
+        .encode(
+            y=alt.Y("solved:Q", title="Share of held-out inputs solved", scale=alt.Scale(domain=[0, 1])),
+            tooltip=["model:N", "step:Q", alt.Tooltip("solved:Q", format=".3f")],
+        )
+        .properties(height=170, title="Held-out inputs right at every answerable position")
+    )
+    return alt.vconcat(loss, solved)
+
+
+def position_accuracy_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Accuracy per output position (bars) against the Bayes ceiling (black ticks).
+
+    ``frame`` has model, position, accuracy, ceiling.
+    """
+    base = alt.Chart(frame).encode(x=alt.X("position:O", title="Output position"), xOffset="model:N")
+    bars = base.mark_bar().encode(
+        y=alt.Y("accuracy:Q", title="Accuracy", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("model:N", title="Model"),
+        tooltip=[
+            "model:N",
+            "position:O",
+            alt.Tooltip("accuracy:Q", format=".4f"),
+            alt.Tooltip("ceiling:Q", format=".2f"),
+        ],
+    )
+    ticks = base.mark_tick(color="black", thickness=2, size=18).encode(y="ceiling:Q")
+    return alt.layer(bars, ticks).properties(title="Accuracy per position; ticks mark the ceiling")

@@ -50,6 +50,7 @@ def atomic_write_bytes(path: str | os.PathLike, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the mode open() would
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -58,6 +59,12 @@ def atomic_write_bytes(path: str | os.PathLike, payload: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
@@ -71,7 +78,9 @@ def _refuse_foreign(data: bytes, path: Path) -> None:
             "refusing to unpickle it"
         )
     if data[:1] == b"\x80" and len(data) > 1 and data[1] <= 5:
-        raise CheckpointError(f"{path}: this is a Python pickle, not a revcomp checkpoint; refusing to unpickle it")
+        raise CheckpointError(
+            f"{path}: this is a Python pickle, not a revcomp checkpoint; refusing to unpickle it"
+        )
 
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[Config, dict[str, torch.Tensor], dict]:

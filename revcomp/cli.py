@@ -64,7 +64,12 @@ def _versions() -> dict:
 
     from revcomp import __version__
 
-    return {"revcomp": __version__, "torch": torch.__version__, "numpy": numpy.__version__, "python": platform.python_version()}
+    return {
+        "revcomp": __version__,
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -79,11 +84,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         max_steps=args.steps,
         target_accuracy=args.target,
+        eval_every=args.eval_every,
+        eval_samples=args.eval_samples,
         threads=args.threads,
     )
     result = train(config, progress=not args.quiet, device=args.device)
     command = "revcomp " + " ".join(shlex.quote(a) for a in args.argv)
-    info = {"steps": result.steps, "seconds": round(result.seconds, 3), "reached_target": result.reached_target}
+    info = {
+        "steps": result.steps,
+        "seconds": round(result.seconds, 3),
+        "reached_target": result.reached_target,
+    }
     metrics = metrics_for(result.model, command, info)
     save_checkpoint(result.model.cpu(), args.out)
     metrics_path = _metrics_path(args.out)
@@ -115,7 +126,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     kind = "all inputs" if result.exhaustive else "random inputs"
     print(f"{model.config.name}: {result.inputs_checked:,} {kind} checked")
     print("position  accuracy  ceiling")
-    for pos, (acc, ceil) in enumerate(zip(result.per_position_accuracy, result.ceiling)):
+    for pos, (acc, ceil) in enumerate(zip(result.per_position_accuracy, result.ceiling, strict=True)):
         print(f"{pos:>8}  {acc:8.4f}  {ceil:7.2f}")
     print(
         f"whole-sequence accuracy {result.whole_sequence_accuracy:.4f} "
@@ -135,14 +146,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
             )
     predicted = model.predict(list(args.sequences))
     rows = []
-    for seq, pred in zip(args.sequences, predicted):
+    for seq, pred in zip(args.sequences, predicted, strict=True):
         expected = reverse_complement(seq)
         rows.append({"input": seq, "predicted": pred, "expected": expected, "correct": pred == expected})
     if args.json:
         print(json.dumps(rows))
         return 0
     for row in rows:
-        marks = "".join(" " if p == e else "^" for p, e in zip(row["predicted"], row["expected"]))
+        marks = "".join(
+            " " if p == e else "^" for p, e in zip(row["predicted"], row["expected"], strict=True)
+        )
         verdict = "correct" if row["correct"] else f"{marks.count('^')} mismatch(es)"
         print(f"input     {row['input']}")
         print(f"predicted {row['predicted']}  {verdict}")
@@ -185,7 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=Config.max_steps, help="maximum training steps")
     p.add_argument("--lr", type=float, default=Config.learning_rate)
     p.add_argument("--batch-size", type=int, default=Config.batch_size)
-    p.add_argument("--target", type=float, default=Config.target_accuracy, help="held-out accuracy to stop at")
+    p.add_argument(
+        "--target", type=float, default=Config.target_accuracy, help="held-out accuracy to stop at"
+    )
+    p.add_argument("--eval-every", type=int, default=Config.eval_every, help="steps between held-out checks")
+    p.add_argument("--eval-samples", type=int, default=Config.eval_samples, help="held-out sequences")
     p.add_argument("--threads", type=int, default=Config.threads)
     p.add_argument("--device", default="cpu")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

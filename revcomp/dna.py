@@ -26,6 +26,7 @@ BASES = "ATGC"
 
 BASE_TO_CODE = {base: code for code, base in enumerate(BASES)}
 COMPLEMENT = {"A": "T", "T": "A", "G": "C", "C": "G"}
+_ACCEPTED = frozenset(BASES + BASES.lower())
 
 
 def validate(seq: str) -> str:
@@ -38,14 +39,14 @@ def validate(seq: str) -> str:
         raise TypeError(f"expected a DNA string, got {type(seq).__name__}")
     if seq == "":
         raise ValueError("empty sequence: a DNA sequence needs at least one base (A, T, G or C)")
-    upper = seq.upper()
-    for position, char in enumerate(upper):
-        if char not in BASE_TO_CODE:
+    # Check each original character: str.upper() can change a string's length ('ẗ' -> 'T' + U+0308).
+    for position, char in enumerate(seq):
+        if char not in _ACCEPTED:
             raise ValueError(
-                f"invalid base {seq[position]!r} at position {position} of {_shorten(seq)!r}: "
+                f"invalid base {char!r} at position {position} of {_shorten(seq)!r}: "
                 "only A, T, G, C (any case) are allowed"
             )
-    return upper
+    return seq.upper()
 
 
 def _shorten(seq: str, limit: int = 40) -> str:

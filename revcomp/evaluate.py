@@ -35,7 +35,7 @@ class EvalResult:
     @property
     def max_gap_to_ceiling(self) -> float:
         """Largest shortfall below the ceiling over output positions (0 if none)."""
-        return max(0.0, *(c - a for a, c in zip(self.per_position_accuracy, self.ceiling)))
+        return max(0.0, *(c - a for a, c in zip(self.per_position_accuracy, self.ceiling, strict=True)))
 
 
 class _Tally:

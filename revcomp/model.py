@@ -41,6 +41,10 @@ class Config:
 
     def __post_init__(self) -> None:
         self.to_task()  # validates task name and length
+        for name in ("seed", "hidden_size", "batch_size", "max_steps", "eval_every", "eval_samples", "threads"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"invalid config: {name}={value!r} is not an integer")
         checks = {
             "hidden_size": self.hidden_size >= 1,
             "batch_size": self.batch_size >= 1,

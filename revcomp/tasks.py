@@ -82,9 +82,7 @@ class Task:
 
     def check_sequences(self, seqs: torch.Tensor) -> None:
         if seqs.dim() != 2 or seqs.shape[1] != self.length:
-            raise ValueError(
-                f"expected base codes of shape (batch, {self.length}), got {tuple(seqs.shape)}"
-            )
+            raise ValueError(f"expected base codes of shape (batch, {self.length}), got {tuple(seqs.shape)}")
 
     def answerable(self) -> list[bool]:
         """For each output position, whether its answer has been read by the time it is emitted."""
@@ -125,3 +123,25 @@ def all_sequences(length: int, batch_size: int = 65536) -> Iterator[torch.Tensor
     for start in range(0, total, batch_size):
         indices = torch.arange(start, min(start + batch_size, total), dtype=torch.long)
         yield sequences_from_indices(indices, length)
+
+
+def ceiling_by_enumeration(task: Task) -> list[float]:
+    """The Bayes ceiling computed from scratch, as a check on :meth:`Task.ceiling`.
+
+    Enumerates all ``4**L`` sequences. At output position ``t`` a model has
+    seen exactly the tokens up to step ``task.output_step(t)``; the best it can
+    do is to answer, for each such prefix, the target most often seen with it.
+    The ceiling is the share of sequences that answer gets right.
+    """
+    seqs = torch.cat(list(all_sequences(task.length)))
+    tokens, targets = task.inputs(seqs), task.targets(seqs)
+    ceiling = []
+    for position in range(task.length):
+        seen = tokens[:, : task.output_step(position) + 1]
+        # Number each distinct prefix (as a base-6 integer), then count (prefix, target) pairs.
+        prefix_key = (seen * 6 ** torch.arange(seen.shape[1] - 1, -1, -1)).sum(1)
+        _, prefix_id = torch.unique(prefix_key, return_inverse=True)
+        pair_counts = torch.zeros(int(prefix_id.max()) + 1, 4, dtype=torch.long)
+        pair_counts.index_put_((prefix_id, targets[:, position]), torch.ones_like(prefix_id), accumulate=True)
+        ceiling.append(pair_counts.max(dim=1).values.sum().item() / len(seqs))
+    return ceiling

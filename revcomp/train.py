@@ -51,13 +51,18 @@ def train(
     progress: bool = False,
     model: RevCompLSTM | None = None,
     device: str | torch.device = "cpu",
+    time_budget_s: float | None = None,
 ) -> TrainResult:
     """Train a model for ``config`` and return it with its history.
 
     ``steps`` overrides ``config.max_steps``. ``progress`` shows a progress bar
     on stderr. Pass ``model`` to continue training an existing model (for
     example one trained on a shorter length). ``device="cuda"`` trains on a GPU.
+    ``time_budget_s`` stops training after that many wall-clock seconds (checked
+    after every step; the held-out set is scored once more at the stopping step).
     """
+    if time_budget_s is not None and not time_budget_s > 0:
+        raise ValueError(f"time_budget_s must be positive, got {time_budget_s!r}")
     torch.set_num_threads(config.threads)
     max_steps = config.max_steps if steps is None else steps
     if model is None:
@@ -86,8 +91,9 @@ def train(
         optimizer.step()
         running_loss += loss.item()
         running_n += 1
-        if step % config.eval_every == 0 or step == max_steps:
-            scores = evaluate_batches(model, [held_out], exhaustive=False)
+        out_of_time = time_budget_s is not None and time.perf_counter() - start >= time_budget_s
+        if step % config.eval_every == 0 or step == max_steps or out_of_time:
+            scores = evaluate_batches(model, held_out.split(65536), exhaustive=False)
             record = {
                 "step": step,
                 "seconds": time.perf_counter() - start,
@@ -99,10 +105,13 @@ def train(
             result.history.append(record)
             running_loss, running_n = 0.0, 0
             if bar is not None:
-                bar.set_postfix(loss=f"{record['loss']:.3f}", solved=f"{scores.answerable_whole_sequence_accuracy:.3f}")
+                solved = scores.answerable_whole_sequence_accuracy
+                bar.set_postfix(loss=f"{record['loss']:.3f}", solved=f"{solved:.3f}")
                 bar.update(step - bar.n)
             if scores.answerable_whole_sequence_accuracy >= config.target_accuracy:
                 result.reached_target = True
+                break
+            if out_of_time:
                 break
     result.steps = step if max_steps > 0 else 0
     result.seconds = time.perf_counter() - start
@@ -116,3 +125,27 @@ def _progress_bar(total: int, name: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=f"training {name}", unit="step", file=sys.stderr, leave=False)
+
+
+def history_frame(result: TrainResult, label: str | None = None):
+    """The learning curve as a tidy ``pandas.DataFrame``: one row per evaluation.
+
+    Columns: model, step, seconds, loss, solved (held-out share right at every
+    answerable position), whole_sequence_accuracy.
+    """
+    import pandas as pd
+
+    label = label or result.model.config.name
+    return pd.DataFrame(
+        [
+            {
+                "model": label,
+                "step": r["step"],
+                "seconds": r["seconds"],
+                "loss": r["loss"],
+                "solved": r["answerable_whole_sequence_accuracy"],
+                "whole_sequence_accuracy": r["whole_sequence_accuracy"],
+            }
+            for r in result.history
+        ]
+    )
