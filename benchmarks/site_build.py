@@ -25,6 +25,7 @@ import http.server
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -95,7 +96,7 @@ def build(site_dir: Path, site_url: str) -> float:
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-8000:])
+        sys.stderr.write(re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout[-4000:] + proc.stderr[-8000:]))
         raise SystemExit(f"mkdocs build --strict failed ({proc.returncode})")
     return elapsed
 

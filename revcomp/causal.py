@@ -52,9 +52,17 @@ def _accuracy_rows(cache: Trace, base: dict) -> list[dict]:
     rows = []
     for p, acc in enumerate(hits.double().mean(0).tolist()):
         rows.append({**base, "scope": "position", "position": p, "accuracy": acc})
-    rows.append({**base, "scope": "whole sequence", "position": pd.NA, "accuracy": float(hits.all(1).double().mean())})
-    rows.append({**base, "scope": "answerable", "position": pd.NA,
-                 "accuracy": float(hits[:, answerable].all(1).double().mean())})
+    rows.append(
+        {**base, "scope": "whole sequence", "position": pd.NA, "accuracy": float(hits.all(1).double().mean())}
+    )
+    rows.append(
+        {
+            **base,
+            "scope": "answerable",
+            "position": pd.NA,
+            "accuracy": float(hits[:, answerable].all(1).double().mean()),
+        }
+    )
     return rows
 
 
@@ -106,7 +114,9 @@ def ablate_units(
     steps_label = _steps_label(steps)
 
     baseline_rows = _accuracy_rows(reference, {})
-    baseline = {(r["scope"], r["position"] if r["scope"] == "position" else -1): r["accuracy"] for r in baseline_rows}
+    baseline = {
+        (r["scope"], r["position"] if r["scope"] == "position" else -1): r["accuracy"] for r in baseline_rows
+    }
 
     def run(intervention: Intervention, info: dict) -> list[dict]:
         cache = trace(model, seqs, interventions=[intervention])
@@ -139,11 +149,16 @@ def ablate_units(
                 def dvalue(step: int, per_step: torch.Tensor = per_step) -> float:
                     return float(per_step[step])
 
-            info = {"quantity": quantity, "kind": "random direction", "unit": draw, "method": method,
-                    "steps": steps_label}
+            info = {
+                "quantity": quantity,
+                "kind": "random direction",
+                "unit": draw,
+                "method": method,
+                "steps": steps_label,
+            }
             rows += run(set_direction(quantity, direction, dvalue, steps), info)
     frame = pd.DataFrame(rows)
-    keys = zip(frame["scope"], frame["position"].fillna(-1))
+    keys = zip(frame["scope"], frame["position"].fillna(-1), strict=True)
     frame["baseline"] = [baseline[(scope, int(p))] for scope, p in keys]
     frame["change"] = frame["accuracy"] - frame["baseline"]
     frame["position"] = frame["position"].astype("Int64")
@@ -180,10 +195,21 @@ def _switch_rows(cache: Trace, donor_targets: torch.Tensor, info: dict, expected
     for p in range(cache.task.length):
         differ = donor_targets[:, p] != own[:, p]
         n = int(differ.sum())
-        switched = float((preds[differ, p] == donor_targets[differ, p]).double().mean()) if n else float("nan")
+        switched = (
+            float((preds[differ, p] == donor_targets[differ, p]).double().mean()) if n else float("nan")
+        )
         stayed = float((preds[differ, p] == own[differ, p]).double().mean()) if n else float("nan")
-        rows.append({**info, "position": p, "expected": expected[p], "switched": switched, "stayed": stayed,
-                     "other": 1.0 - switched - stayed if n else float("nan"), "n_pairs": n})
+        rows.append(
+            {
+                **info,
+                "position": p,
+                "expected": expected[p],
+                "switched": switched,
+                "stayed": stayed,
+                "other": 1.0 - switched - stayed if n else float("nan"),
+                "n_pairs": n,
+            }
+        )
     return rows
 
 
@@ -198,7 +224,11 @@ def _expected(task, step: int, positions_needing: list[int]) -> list[str]:
     return out
 
 
-STATE_CHOICES: dict[str, tuple[str, ...]] = {"both": ("hidden", "cell"), "hidden": ("hidden",), "cell": ("cell",)}
+STATE_CHOICES: dict[str, tuple[str, ...]] = {
+    "both": ("hidden", "cell"),
+    "hidden": ("hidden",),
+    "cell": ("cell",),
+}
 """What :func:`interchange` can patch."""
 
 
@@ -240,7 +270,9 @@ def interchange(
         for step in steps:
             hooks = [patch(name, donor, [step]) for name in STATE_CHOICES[state]]
             cache = trace(model, seqs, interventions=hooks)
-            rows += _switch_rows(cache, donor_targets, {"state": state, "step": step}, _expected(task, step, needs))
+            rows += _switch_rows(
+                cache, donor_targets, {"state": state, "step": step}, _expected(task, step, needs)
+            )
     return pd.DataFrame(rows)
 
 
@@ -314,8 +346,22 @@ def probe_patching(
                     row["target_position"] = row["position"] == task.length - 1 - k
                     rows.append(row)
     frame = pd.DataFrame(rows)
-    return frame[["base", "kind", "draw", "state", "step", "rank", "position", "target_position", "switched",
-                  "stayed", "other", "n_pairs"]]
+    return frame[
+        [
+            "base",
+            "kind",
+            "draw",
+            "state",
+            "step",
+            "rank",
+            "position",
+            "target_position",
+            "switched",
+            "stayed",
+            "other",
+            "n_pairs",
+        ]
+    ]
 
 
 def probe_patching_summary(table: pd.DataFrame) -> pd.DataFrame:

@@ -41,6 +41,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import warnings
 from typing import Any, Final
 
 import altair as alt
@@ -291,6 +292,7 @@ def ceiling_chart(frame: pd.DataFrame) -> alt.Chart:
             tooltip=["task:N", "length:O", "position:O", alt.Tooltip("ceiling:Q", format=".3f")],
         )
         .properties(width=alt.Step(14), height=180)
+        .resolve_scale(x="independent")
     )
 
 
@@ -344,3 +346,274 @@ def position_accuracy_chart(frame: pd.DataFrame) -> alt.LayerChart:
     )
     ticks = base.mark_tick(color="black", thickness=2, size=18).encode(y="ceiling:Q")
     return alt.layer(bars, ticks).properties(title="Accuracy per position; ticks mark the ceiling")
+
+
+# --- looking inside: the four views of the original write-up, and beyond ---
+
+DIVERGING: Final = alt.Scale(scheme="blueorange", domainMid=0)
+
+# Linked views share one selection parameter between sub-charts; that is the intended use, and
+# Altair 6 warns about it every time ("Automatically deduplicated selection parameter").
+warnings.filterwarnings(
+    "ignore", message="Automatically deduplicated selection parameter", category=UserWarning
+)
+
+
+def _step_labels(cache: Any, sequence: int = 0) -> pd.DataFrame:
+    from revcomp.trace import TOKEN_LABELS
+
+    tokens = cache.tokens[sequence].tolist()
+    return pd.DataFrame({"step": range(len(tokens)), "label": [
+        f"{t}:{TOKEN_LABELS[tok] if tok != 5 else '·'}" for t, tok in enumerate(tokens)]})
+
+
+def sample_logits_frame(cache: Any, sequence: int = 0) -> pd.DataFrame:
+    """Logits and probabilities at each output step of one traced sequence, one row per base."""
+    from revcomp.dna import BASES
+
+    logits = cache.output("logits")[sequence]
+    probs = cache.output("probs")[sequence]
+    target = cache.targets[sequence].tolist()
+    predicted = cache.predictions[sequence].tolist()
+    return pd.DataFrame([
+        {"position": p, "step": cache.task.output_step(p), "base": BASES[b], "logit": float(logits[p, b]),
+         "probability": float(probs[p, b]), "target": BASES[target[p]], "predicted": BASES[predicted[p]],
+         "is_target": b == target[p]}
+        for p in range(cache.task.length) for b in range(4)
+    ])
+
+
+def logits_chart(frame: pd.DataFrame, title: str = "Logits at each output position") -> alt.LayerChart:
+    """View 1: the four logits at every output position; the target base is outlined in black."""
+    base = alt.Chart(frame).encode(
+        x=alt.X("base:N", sort=list(BASE_ORDER), title=None, axis=alt.Axis(labels=False, ticks=False)),
+        tooltip=["position:O", "base:N", alt.Tooltip("logit:Q", format=".2f"),
+                 alt.Tooltip("probability:Q", format=".3f"), "target:N", "predicted:N"],
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("logit:Q", title="Logit"),
+        color=alt.Color("base:N", scale=base_color_scale(), title="Base"),
+        stroke=alt.condition("datum.is_target", alt.value("black"), alt.value(None)),
+        strokeWidth=alt.value(2),
+    )
+    return (
+        alt.layer(bars, data=frame)
+        .properties(width=alt.Step(16), height=180)
+        .facet(column=alt.Column("position:O", title=f"{title} (outlined: the right answer)"))
+    )
+
+
+def activation_heatmap_chart(frame: pd.DataFrame, cache: Any, sequence: int = 0,
+                             title: str = "Hidden state after each step") -> alt.Chart | alt.VConcatChart:
+    """View 2: unit x step heatmap for one sequence (``frame`` from ``cache.to_frame(name, sequences=[i])``).
+
+    With several quantities in ``frame`` the chart gets one row per quantity; gates (0..1) are
+    drawn on a sequential scale, states and the cell candidate on a diverging one centred at 0.
+    """
+    labels = _step_labels(cache, sequence)
+    data = frame[frame["sequence"] == sequence][["step", "unit", "quantity", "value", "input"]].copy()
+    data = data.merge(labels, on="step")
+    data["quantity"] = data["quantity"].astype(str)
+    data["input"] = data["input"].astype(str)
+    order = list(dict.fromkeys(data["quantity"]))
+
+    def heatmap(quantity: str) -> alt.Chart:
+        gate = quantity in ("input_gate", "forget_gate", "output_gate")
+        scale = alt.Scale(scheme="purples", domain=[0, 1]) if gate else DIVERGING
+        return alt.Chart(data[data["quantity"] == quantity]).mark_rect().encode(
+            x=alt.X("label:N", sort=labels["label"].tolist(), title="Step: input token",
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("unit:O", title="Unit"),
+            color=alt.Color("value:Q", scale=scale, title=quantity if len(order) > 1 else "Activation"),
+            tooltip=["quantity:N", "step:O", "input:N", "unit:O", alt.Tooltip("value:Q", format=".3f")],
+        ).properties(width=alt.Step(30), height=alt.Step(14))
+
+    if len(order) == 1:
+        return heatmap(order[0]).properties(title=title)
+    rows = [heatmap(q).properties(title=q.replace("_", " ")) for q in order]
+    return alt.vconcat(*rows, title=title).resolve_scale(color="independent")
+
+
+def unit_by_input_frame(cache: Any, name: str = "hidden") -> pd.DataFrame:
+    """Mean of each unit grouped by the token just read, over every sequence and step."""
+    from revcomp.trace import TOKEN_LABELS
+
+    values = cache[name].reshape(-1, cache[name].shape[-1])
+    tokens = cache.tokens.reshape(-1)
+    rows = []
+    for token in tokens.unique().tolist():
+        mask = tokens == token
+        means = values[mask].mean(0)
+        for unit, value in enumerate(means.tolist()):
+            rows.append({"unit": unit, "input": TOKEN_LABELS[token], "mean": value, "count": int(mask.sum())})
+    return pd.DataFrame(rows)
+
+
+def unit_over_steps_frame(cache: Any, name: str = "hidden") -> pd.DataFrame:
+    """Mean, 10th and 90th percentile of each unit at every step, over all sequences."""
+    from revcomp.trace import TOKEN_LABELS
+
+    values = cache[name]
+    quantiles = torch_quantiles(values, (0.1, 0.9))
+    means = values.mean(0)
+    # A step where every sequence reads the same token (GO, BLANK) is labelled by it.
+    columns = cache.tokens.T.tolist()
+    token_at_step = [TOKEN_LABELS[col[0]] if len(set(col)) == 1 else "base" for col in columns]
+    return pd.DataFrame([
+        {"unit": u, "step": s, "mean": float(means[s, u]), "q10": float(quantiles[0][s, u]),
+         "q90": float(quantiles[1][s, u]), "input": token_at_step[s]}
+        for s in range(values.shape[1]) for u in range(values.shape[2])
+    ])
+
+
+def torch_quantiles(values: Any, qs: tuple[float, ...]) -> list[Any]:
+    import torch
+
+    return [torch.quantile(values.double(), q, dim=0) for q in qs]
+
+
+def unit_explorer_chart(by_input: pd.DataFrame, over_steps: pd.DataFrame,
+                        name: str = "hidden state") -> alt.HConcatChart:
+    """Views 3 and 4, linked: a unit x input-token heatmap and each unit's path over the steps.
+
+    Click a unit (a heatmap row or a line) to highlight it in both charts; shift-click adds more.
+    """
+    pick = alt.selection_point(fields=["unit"], on="click", clear="dblclick")
+    inputs = [t for t in ("A", "T", "G", "C", "GO", "BLANK") if t in set(by_input["input"])]
+    heat = alt.Chart(by_input, title=f"Mean {name} by the token just read").mark_rect().encode(
+        x=alt.X("input:N", sort=inputs, title="Token just read", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("unit:O", title="Unit"),
+        color=alt.Color("mean:Q", scale=DIVERGING, title="Mean"),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.25)),
+        tooltip=["unit:O", "input:N", alt.Tooltip("mean:Q", format=".3f"), "count:Q"],
+    ).properties(width=alt.Step(36), height=alt.Step(18)).add_params(pick)
+    lines_base = alt.Chart(over_steps, title=f"Each unit's {name} across steps (band: 10-90%)").encode(
+        x=alt.X("step:O", title="Step", axis=alt.Axis(labelAngle=0)),
+        color=alt.Color("unit:N", title="Unit"),
+    )
+    band = lines_base.mark_area(opacity=0.12).encode(y="q10:Q", y2="q90:Q").transform_filter(pick)
+    lines = lines_base.mark_line(point=True).encode(
+        y=alt.Y("mean:Q", title="Mean activation"),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.12)),
+        tooltip=["unit:N", "step:O", "input:N", alt.Tooltip("mean:Q", format=".3f"),
+                 alt.Tooltip("q10:Q", format=".3f"), alt.Tooltip("q90:Q", format=".3f")],
+    ).add_params(pick)
+    return alt.hconcat(heat, alt.layer(band, lines).properties(width=360, height=300))
+
+
+def pca_chart(frame: pd.DataFrame, explained: list[float], color_by: str = "x0",
+              title: str = "Hidden-state trajectories in their first two principal components") -> alt.Chart:
+    """Trajectories of a few sequences in PC1/PC2; points coloured by a stored base, labelled by step."""
+    data = frame.copy()
+    for column in data.columns:
+        if str(data[column].dtype) in ("category", "Int64"):
+            data[column] = data[column].astype(str)
+    pick = alt.selection_point(fields=[color_by], bind="legend")
+    base = alt.Chart(data, title=title).encode(
+        x=alt.X("pc1:Q", title=f"PC1 ({explained[0]:.0%} of variance)"),
+        y=alt.Y("pc2:Q", title=f"PC2 ({explained[1]:.0%} of variance)"),
+        opacity=alt.condition(pick, alt.value(0.9), alt.value(0.08)),
+    )
+    paths = base.mark_line(strokeWidth=1, color="#999999").encode(detail="sequence:N", order="step:Q")
+    points = base.mark_circle(size=45).encode(
+        color=alt.Color(f"{color_by}:N", scale=base_color_scale(), title=f"Base {color_by}"),
+        tooltip=["dna:N", "step:Q", "input:N", alt.Tooltip("pc1:Q", format=".2f"),
+                 alt.Tooltip("pc2:Q", format=".2f")],
+    ).add_params(pick)
+    return alt.layer(paths, points).properties(width=420, height=340)
+
+
+# --- capacity and generalization ---
+
+
+def capacity_chart(runs: pd.DataFrame) -> alt.FacetChart:
+    """Final whole-sequence accuracy against hidden size, one panel per sequence length.
+
+    ``runs`` has one row per sweep run (see ``revcomp.sweep.capacity_table``):
+    length, hidden_size, seed, recipe, whole_sequence_accuracy, solved, steps,
+    train_seconds, checked. Points are seeds (a circle solved the task, a cross
+    did not); lines join the mean over seeds per recipe. Click a legend entry to
+    isolate a recipe.
+    """
+    pick = alt.selection_point(fields=["recipe"], bind="legend")
+    base = alt.Chart().encode(
+        x=alt.X("hidden_size:O", title="Hidden units (H)"),
+        color=alt.Color("recipe:N", title="Recipe"),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.12)),
+    )
+    mean = base.mark_line().encode(y=alt.Y("mean(whole_sequence_accuracy):Q"))
+    points = (
+        base.mark_point(size=70, filled=True)
+        .encode(
+            y=alt.Y(
+                "whole_sequence_accuracy:Q", title="Whole-sequence accuracy", scale=alt.Scale(domain=[0, 1])
+            ),
+            xOffset=alt.XOffset("seed:N"),
+            shape=alt.Shape(
+                "solved:N", title="Solved", scale=alt.Scale(domain=[True, False], range=["circle", "cross"])
+            ),
+            tooltip=[
+                alt.Tooltip("length:O", title="L"),
+                alt.Tooltip("hidden_size:O", title="H"),
+                "seed:N",
+                "recipe:N",
+                alt.Tooltip("whole_sequence_accuracy:Q", title="whole-sequence accuracy", format=".5f"),
+                alt.Tooltip("checked:N", title="inputs checked"),
+                "solved:N",
+                "steps:Q",
+                alt.Tooltip("train_seconds:Q", title="seconds", format=".1f"),
+            ],
+        )
+        .add_params(pick)
+    )
+    return (
+        alt.layer(mean, points, data=runs)
+        .properties(width=190, height=220)
+        .facet(column=alt.Column("length:O", title="Sequence length L"))
+        .resolve_scale(x="independent")
+        .properties(title="Capacity: each run's accuracy against hidden size")
+    )
+
+
+def generalization_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Whole-sequence accuracy against test length: mean over seeds (line), worst to best seed (band).
+
+    ``frame`` has one row per (training regime, test length), as made by
+    ``revcomp.sweep.generalization_summary``: regime, test_length, mean, lo,
+    hi, seeds, per_base, max_train_length. Dashed rules mark each regime's
+    longest training length.
+    """
+    pick = alt.selection_point(fields=["regime"], bind="legend")
+    base = alt.Chart(frame).encode(
+        x=alt.X("test_length:Q", title="Test length L'", scale=alt.Scale(nice=False)),
+        color=alt.Color("regime:N", title="Trained on", legend=alt.Legend(orient="bottom", columns=1)),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.1)),
+    )
+    band = base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q"), y2="hi:Q")
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean:Q", title="Whole-sequence accuracy", scale=alt.Scale(domain=[0, 1])),
+        tooltip=[
+            "regime:N",
+            alt.Tooltip("test_length:Q", title="test length"),
+            alt.Tooltip("mean:Q", title="mean over seeds", format=".3f"),
+            alt.Tooltip("lo:Q", title="worst seed", format=".3f"),
+            alt.Tooltip("hi:Q", title="best seed", format=".3f"),
+            alt.Tooltip("per_base:Q", title="bases right (mean)", format=".3f"),
+            "seeds:Q",
+        ],
+    )
+    trained = frame.groupby("regime", as_index=False)["max_train_length"].first()
+    rule = (
+        alt.Chart(trained)
+        .mark_rule(strokeDash=[4, 4])
+        .encode(
+            x="max_train_length:Q",
+            color=alt.Color("regime:N"),
+            tooltip=["regime:N", alt.Tooltip("max_train_length:Q", title="longest training length")],
+        )
+    )
+    return (
+        alt.layer(band, line.add_params(pick), rule)
+        .properties(width=520, height=280)
+        .properties(title="Length generalization: accuracy at lengths other than the training length")
+    )

@@ -61,7 +61,9 @@ def pca(cache: Trace, name: str = "hidden", n_components: int | None = None) -> 
     return PCAResult(name, mean, vt[:k], ratio[:k], s[:k])
 
 
-def pca_frame(cache: Trace, name: str = "hidden", n_components: int = 3, result: PCAResult | None = None) -> pd.DataFrame:
+def pca_frame(
+    cache: Trace, name: str = "hidden", n_components: int = 3, result: PCAResult | None = None
+) -> pd.DataFrame:
     """One row per (sequence, step) with its coordinates ``pc1`` ... ``pc{n}``.
 
     Context columns as in :func:`revcomp.trace.activation_frame` (``sequence``,
@@ -92,9 +94,17 @@ def gate_saturation(cache: Trace, low: float = 0.1, high: float = 0.9) -> pd.Dat
         for u in range(cache.hidden_size):
             share_low = float(lo[:, u].double().mean())
             share_high = float(hi[:, u].double().mean())
-            rows.append({"gate": gate, "unit": u, "share_low": share_low, "share_high": share_high,
-                         "share_saturated": share_low + share_high, "mean": float(values[:, u].mean()),
-                         "std": float(values[:, u].std(unbiased=False))})
+            rows.append(
+                {
+                    "gate": gate,
+                    "unit": u,
+                    "share_low": share_low,
+                    "share_high": share_high,
+                    "share_saturated": share_low + share_high,
+                    "mean": float(values[:, u].mean()),
+                    "std": float(values[:, u].std(unbiased=False)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -116,7 +126,9 @@ def clamped_gate_accuracy(
     """
     seqs = analysis_sequences(model.task.length) if seqs is None else seqs
     reference = trace(model, seqs)
-    conditions: list[tuple[str, list[str]]] = [("none", [])] + [(g, [g]) for g in gates] + [("all", list(gates))]
+    conditions: list[tuple[str, list[str]]] = (
+        [("none", [])] + [(g, [g]) for g in gates] + [("all", list(gates))]
+    )
     answerable = torch.tensor(model.task.answerable())
     rows = []
     for label, chosen in conditions:

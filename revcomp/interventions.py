@@ -112,7 +112,9 @@ def zero_unit(name: str, unit: int | Sequence[int] | None, steps: Steps = None) 
     return intervention
 
 
-def scale_unit(name: str, unit: int | Sequence[int] | None, factor: float, steps: Steps = None) -> Intervention:
+def scale_unit(
+    name: str, unit: int | Sequence[int] | None, factor: float, steps: Steps = None
+) -> Intervention:
     """Multiply ``unit`` of ``name`` by ``factor`` at ``steps``."""
     units = _units(unit)
 
@@ -188,7 +190,9 @@ def patch_subspace(name: str, donor: Trace, basis: torch.Tensor, steps: Steps = 
     return Intervention(name, edit, steps, f"patch {name} along a {q.shape[1]}-d subspace from donor")
 
 
-def set_direction(name: str, direction: torch.Tensor, value: Value = 0.0, steps: Steps = None) -> Intervention:
+def set_direction(
+    name: str, direction: torch.Tensor, value: Value = 0.0, steps: Steps = None
+) -> Intervention:
     """Set the component of ``name`` along ``direction`` (normalised here) to ``value``.
 
     With ``direction`` a unit vector ``e_k`` this is the same as ``set_unit(name, k, value)``;

@@ -41,7 +41,15 @@ class Config:
 
     def __post_init__(self) -> None:
         self.to_task()  # validates task name and length
-        for name in ("seed", "hidden_size", "batch_size", "max_steps", "eval_every", "eval_samples", "threads"):
+        for name in (
+            "seed",
+            "hidden_size",
+            "batch_size",
+            "max_steps",
+            "eval_every",
+            "eval_samples",
+            "threads",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError(f"invalid config: {name}={value!r} is not an integer")

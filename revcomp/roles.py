@@ -28,8 +28,10 @@ function of the grouping and 0 when the group means are all equal. The scores
 
 1. ``inert``: ``std < INERT_STD`` (0.05; hidden values lie in -1..1)
 2. ``position``: ``eta2_step >= POSITION_SHARE`` (0.8)
-3. ``current base``: ``eta2_base >= BASE_SHARE`` (0.6) and ``eta2_base`` above
-   every ``within_x{k}``
+3. ``current base``: ``eta2_base >= BASE_SHARE`` (0.6), ``eta2_base`` above
+   every ``within_x{k}``, and ``eta2_token >= eta2_step`` (over all steps the
+   input explains at least as much as the clock: a unit that copies bases while
+   reading but is mostly a clock overall is ``mixed``)
 4. ``stored base k``: ``within_x{k} >= STORED_SHARE`` (0.5) and at least
    ``STORED_MARGIN`` (2) times the next-best ``within_x{j}``
 5. ``mixed`` otherwise; ``detail`` names the largest shares.
@@ -106,13 +108,22 @@ def eta_squared(values: torch.Tensor, groups: torch.Tensor, n_groups: int | None
     return _ratio(_ss_between(values, groups, n_groups), _ss_total(values))
 
 
-def _within_share(values: torch.Tensor, step: torch.Tensor, factor: torch.Tensor, n_levels: int, n_steps: int,
-                  ss_step: torch.Tensor, ss_total: torch.Tensor) -> torch.Tensor:
+def _within_share(
+    values: torch.Tensor,
+    step: torch.Tensor,
+    factor: torch.Tensor,
+    n_levels: int,
+    n_steps: int,
+    ss_step: torch.Tensor,
+    ss_total: torch.Tensor,
+) -> torch.Tensor:
     joint = _ss_between(values, step * n_levels + factor, n_steps * n_levels)
     return _ratio(joint - ss_step, ss_total - ss_step)
 
 
-def unit_scores(source: RevCompLSTM | Trace, quantity: str = "hidden", seqs: torch.Tensor | None = None) -> pd.DataFrame:
+def unit_scores(
+    source: RevCompLSTM | Trace, quantity: str = "hidden", seqs: torch.Tensor | None = None
+) -> pd.DataFrame:
     """The variance-explained scores of every unit of ``quantity`` (one row per unit).
 
     ``source`` is a model (traced on :func:`~revcomp.trace.analysis_sequences`,
@@ -166,7 +177,11 @@ def label_role(scores: pd.Series | dict, length: int) -> tuple[str, str]:
         return "inert", f"std {scores['std']:.3f} < {INERT_STD}"
     if scores["eta2_step"] >= POSITION_SHARE:
         return "position", f"step explains {scores['eta2_step']:.2f}"
-    if scores["eta2_base"] >= BASE_SHARE and scores["eta2_base"] > within.max():
+    if (
+        scores["eta2_base"] >= BASE_SHARE
+        and scores["eta2_base"] > within.max()
+        and scores["eta2_token"] >= scores["eta2_step"]
+    ):
         return "current base", f"current base explains {scores['eta2_base']:.2f}"
     if within[best] >= STORED_SHARE and within[best] >= STORED_MARGIN * runner_up:
         return f"stored base {best}", f"x{best} explains {within[best]:.2f} of within-step variance"
@@ -186,7 +201,9 @@ def unit_roles(
     frame.insert(2, "role", [role for role, _ in labels])
     frame.insert(3, "detail", [detail for _, detail in labels])
     frame.insert(
-        3, "stored_base", [int(role.rsplit(" ", 1)[1]) if role.startswith("stored base") else -1 for role, _ in labels]
+        3,
+        "stored_base",
+        [int(role.rsplit(" ", 1)[1]) if role.startswith("stored base") else -1 for role, _ in labels],
     )
     return frame
 
@@ -256,7 +273,11 @@ def check_claim(roles: pd.DataFrame, ablations: pd.DataFrame | None = None) -> d
         "base_units": base,
         "inert_units": inert,
     }
-    parts = {"position": bool(position), "base identity": bool(base), "almost nothing (variance)": bool(inert)}
+    parts = {
+        "position": bool(position),
+        "base identity": bool(base),
+        "almost nothing (variance)": bool(inert),
+    }
     if ablations is not None:
         whole = ablations[(ablations["kind"] == "unit") & (ablations["scope"] == "answerable")]
         worst = whole.groupby("unit")["change"].apply(lambda s: float(s.abs().max()))

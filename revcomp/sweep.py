@@ -128,6 +128,9 @@ class Recipe:
     warm_steps: int = 5_000
     train_lengths: tuple[int, int] | None = None
     """Mixed-length training: each batch has a length drawn uniformly from this inclusive range."""
+    confirm_samples: int = 0
+    """If > 0, a solved held-out set is not enough to stop: this many more fresh sequences (per stage,
+    split over its lengths) must be solved too. Checked at most every ``10 * eval_every`` steps."""
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -138,6 +141,8 @@ class Recipe:
             raise ValueError(f"warm-start lengths must be positive integers, got {self.warm_start!r}")
         if self.warm_steps < 1:
             raise ValueError(f"warm_steps must be positive, got {self.warm_steps!r}")
+        if not isinstance(self.confirm_samples, int) or self.confirm_samples < 0:
+            raise ValueError(f"confirm_samples must be a non-negative integer, got {self.confirm_samples!r}")
         if self.train_lengths is not None:
             lo, hi = self.train_lengths
             if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
@@ -155,6 +160,8 @@ class Recipe:
             parts.append("warm" + "-".join(map(str, self.warm_start)))
         if self.train_lengths is not None:
             parts.append(f"mix{self.train_lengths[0]}-{self.train_lengths[1]}")
+        if self.confirm_samples:
+            parts.append(f"confirm{self.confirm_samples // 1000}k")
         return "+".join(parts)
 
 
@@ -272,6 +279,8 @@ def _train_stage(
     running_loss, running_n = 0.0, 0
     model.train()
     step = 0
+    next_confirm = 0
+    stage["confirm_checks"] = 0
     for step in range(1, max_steps + 1):
         if len(lengths) == 1:
             length = lengths[0]
@@ -313,8 +322,17 @@ def _train_stage(
                 bar.set_postfix(L=length, loss=f"{mean_loss:.3f}", solved=f"{solved:.3f}")
                 bar.update(result.steps + step - bar.n)
             if solved >= config.target_accuracy:
-                stage["stopped"] = "target"
-                break
+                if not recipe.confirm_samples:
+                    stage["stopped"] = "target"
+                    break
+                if step >= next_confirm:
+                    confirmed = _confirm(views, recipe.confirm_samples, config.seed)
+                    result.history[-1]["confirmed"] = confirmed
+                    stage["confirm_checks"] += 1
+                    if confirmed >= config.target_accuracy:
+                        stage["stopped"] = "target"
+                        break
+                    next_confirm = step + 10 * config.eval_every
             if out_of_time:
                 stage["stopped"] = "time"
                 break
@@ -322,6 +340,20 @@ def _train_stage(
     result.steps += step
     model.eval()
     return stage
+
+
+def _confirm(views: dict[int, RevCompLSTM], samples: int, seed: int) -> float:
+    """Share of ``samples`` fresh sequences (split over the lengths) solved, worst length."""
+    gen = torch.Generator().manual_seed(seed + 2 * HELD_OUT_SEED_OFFSET)
+    per_length = max(1, samples // len(views))
+    worst = 1.0
+    for n, view in views.items():
+        sizes = [65536] * (per_length // 65536) + ([per_length % 65536] if per_length % 65536 else [])
+        batches = (random_sequences(k, n, gen) for k in sizes)
+        worst = min(
+            worst, evaluate_batches(view, batches, exhaustive=False).answerable_whole_sequence_accuracy
+        )
+    return worst
 
 
 def _scheduler(optimizer: torch.optim.Optimizer, recipe: Recipe, max_steps: int):
@@ -727,18 +759,23 @@ def load_results(name: str = "capacity", directory: str | os.PathLike | None = N
 
 
 def generalization_table(results) -> Any:
-    """One row per (run, evaluated length) from a results DataFrame with a ``generalization`` column."""
+    """One row per (run, evaluated length) of a results DataFrame with a ``generalization`` column.
+
+    Columns: key, regime (:func:`regime_label`), max_train_length, hidden_size, seed,
+    test_length, whole_sequence_accuracy, per_base_accuracy.
+    """
     import pandas as pd
 
     rows = []
     for record in results.to_dict("records"):
+        lengths = record.get("train_lengths") or ""
+        longest = int(lengths.split("-")[1]) if lengths else int(record["length"])
         for g in record.get("generalization") or []:
             rows.append(
                 {
                     "key": record["key"],
-                    "recipe": record["recipe"],
-                    "train_lengths": record["train_lengths"] or str(record["length"]),
-                    "trained_length": record["length"],
+                    "regime": regime_label(record),
+                    "max_train_length": longest,
                     "hidden_size": record["hidden_size"],
                     "seed": record["seed"],
                     "test_length": g["length"],
@@ -747,6 +784,57 @@ def generalization_table(results) -> Any:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def regime_label(record: dict) -> str:
+    """How a run was trained, for chart legends: ``L=10, H=16, cosine+fb1`` or ``L=1-10 mixed, ...``."""
+    lengths = record.get("train_lengths") or ""
+    where = f"L={lengths} mixed" if lengths else f"L={record['length']}"
+    recipe = record["recipe"] if record["recipe"] != "constant" else "plain"
+    return f"{where}, H={record['hidden_size']}, {recipe}"
+
+
+def capacity_table(runs) -> Any:
+    """One row per run with the columns :func:`revcomp.charts.capacity_chart` needs."""
+    table = runs[
+        [
+            "length",
+            "hidden_size",
+            "seed",
+            "recipe",
+            "whole_sequence_accuracy",
+            "solved",
+            "steps",
+            "train_seconds",
+            "eval_exhaustive",
+            "eval_inputs",
+        ]
+    ].copy()
+    table["recipe"] = table["recipe"].replace({"constant": "plain"})
+    table["checked"] = [
+        f"{'all' if ex else 'sampled'} {n:,}"
+        for ex, n in zip(table["eval_exhaustive"], table["eval_inputs"], strict=True)
+    ]
+    table["solved"] = table["solved"].astype(bool)
+    return table.drop(columns=["eval_exhaustive", "eval_inputs"])
+
+
+def generalization_summary(runs) -> Any:
+    """Mean, worst and best seed's whole-sequence accuracy per (training regime, test length).
+
+    Columns: regime, test_length, mean, lo, hi, seeds, per_base (mean), max_train_length.
+    """
+    long = generalization_table(runs)
+    if long.empty:
+        return long
+    return long.groupby(["regime", "test_length"], as_index=False).agg(
+        mean=("whole_sequence_accuracy", "mean"),
+        lo=("whole_sequence_accuracy", "min"),
+        hi=("whole_sequence_accuracy", "max"),
+        seeds=("seed", "nunique"),
+        per_base=("per_base_accuracy", "mean"),
+        max_train_length=("max_train_length", "first"),
+    )
 
 
 def load_frontier(directory: str | os.PathLike | None = None) -> dict:
@@ -887,6 +975,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="mixed-length training range ending at each --lengths value, e.g. 4-10",
     )
     parser.add_argument(
+        "--confirm-samples",
+        type=int,
+        default=0,
+        help="before stopping at the target, also solve this many fresh sequences (0: off)",
+    )
+    parser.add_argument(
         "--eval-lengths", type=_int_list, default=[], help="also evaluate at these lengths, e.g. 2-20"
     )
     parser.add_argument("--eval-samples", type=int, default=100_000, help="sampled final evaluation size")
@@ -911,6 +1005,7 @@ def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
             warm_start=tuple(args.warm_start),
             warm_steps=args.warm_steps,
             train_lengths=train_lengths,
+            confirm_samples=args.confirm_samples,
         )
         specs += grid(
             tasks=args.tasks,

@@ -281,7 +281,11 @@ def trace(
         h, c = (s.to(device=device, dtype=dtype).expand(B, H).contiguous() for s in initial_state)
     ifo = slice(0, 3 * H)
     g_cols = slice(3 * H, 4 * H)
-    sig_slices = {"input_gate": slice(0, H), "forget_gate": slice(H, 2 * H), "output_gate": slice(2 * H, 3 * H)}
+    sig_slices = {
+        "input_gate": slice(0, H),
+        "forget_gate": slice(H, 2 * H),
+        "output_gate": slice(2 * H, 3 * H),
+    }
 
     for t in range(T):
         torch.index_select(table, 0, steps_tokens[t], out=pre)
@@ -293,7 +297,9 @@ def trace(
         if hooks:
             for name in GATE_NAMES:
                 if hooks[name]:
-                    _apply(hooks[name], name, t, g if name == "cell_candidate" else sig[t][:, sig_slices[name]])
+                    _apply(
+                        hooks[name], name, t, g if name == "cell_candidate" else sig[t][:, sig_slices[name]]
+                    )
         c_new = cell[t]
         torch.mul(f, c, out=c_new)
         c_new.addcmul_(i, g)

@@ -127,7 +127,13 @@ def test_corrupted_header_is_a_clear_error(tiny_checkpoint, tmp_path, where):
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"hello, I am a text file\n", random.Random(0).randbytes(300), b"\x00" * 64, json.dumps({"a": 1}).encode()],
+    [
+        b"",
+        b"hello, I am a text file\n",
+        random.Random(0).randbytes(300),
+        b"\x00" * 64,
+        json.dumps({"a": 1}).encode(),
+    ],
     ids=["empty", "text", "random", "zeros", "json"],
 )
 def test_not_a_checkpoint_is_a_clear_error(tmp_path, content):
@@ -146,8 +152,14 @@ def test_safetensors_without_revcomp_config_is_refused(tiny_model, tmp_path):
 
 @pytest.mark.parametrize(
     "config_json",
-    ['{"task": "delayed", "hidden_size": 0}', '{"task": "sideways"}', '{"colour": 1}', "[1, 2]", "not json",
-     '{"hidden_size": 8.5}'],
+    [
+        '{"task": "delayed", "hidden_size": 0}',
+        '{"task": "sideways"}',
+        '{"colour": 1}',
+        "[1, 2]",
+        "not json",
+        '{"hidden_size": 8.5}',
+    ],
 )
 def test_invalid_stored_config_is_refused(tiny_model, tmp_path, config_json):
     path = tmp_path / "m.safetensors"
@@ -169,8 +181,11 @@ def test_missing_file_and_directory(tmp_path):
 
 @pytest.mark.parametrize(
     "expect",
-    [Config(task="delayed", length=3, hidden_size=16), Config(task="aligned", length=3, hidden_size=8),
-     Config(task="delayed", length=4, hidden_size=8)],
+    [
+        Config(task="delayed", length=3, hidden_size=16),
+        Config(task="aligned", length=3, hidden_size=8),
+        Config(task="delayed", length=4, hidden_size=8),
+    ],
 )
 def test_checkpoint_for_another_architecture_is_refused(tiny_checkpoint, expect):
     with pytest.raises(CheckpointError, match=f"checkpoint is for delayed-L3-H8, expected {expect.name}"):
@@ -231,8 +246,11 @@ def test_raw_pickle_is_refused_without_running_it(tmp_path, protocol):
 def test_torch_save_output_is_refused_without_running_it(tmp_path, zipfile_format):
     marker = tmp_path / "marker"
     buffer = io.BytesIO()
-    torch.save({"weights": torch.zeros(3), "payload": WritesMarker(marker)}, buffer,
-               _use_new_zipfile_serialization=zipfile_format)
+    torch.save(
+        {"weights": torch.zeros(3), "payload": WritesMarker(marker)},
+        buffer,
+        _use_new_zipfile_serialization=zipfile_format,
+    )
     path = tmp_path / "model.pt"
     path.write_bytes(buffer.getvalue())
     with pytest.raises(CheckpointError, match="refusing to unpickle"):

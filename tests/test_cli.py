@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from revcomp import Config, build_model, evaluate, load_checkpoint, load_model, save_checkpoint
-from revcomp.pretrained import shipped_metrics, shipped_models
+from revcomp.pretrained import shipped_metrics, shipped_models, shipped_path
 
 RUNNERS = ["in-process", "subprocess"]
 
@@ -26,14 +26,33 @@ def revcomp(request, cli, cli_subprocess):
 
 def test_train_writes_checkpoint_and_metrics_with_the_command(cli, tmp_path):
     out = tmp_path / "models" / "tiny.safetensors"
-    argv = ["train", "--task", "delayed", "--length", "3", "--hidden", "8", "--seed", "0", "--steps", "3000",
-            "--eval-samples", "512", "--eval-every", "25", "--quiet", "--out", str(out)]
+    argv = [
+        "train",
+        "--task",
+        "delayed",
+        "--length",
+        "3",
+        "--hidden",
+        "8",
+        "--seed",
+        "0",
+        "--steps",
+        "3000",
+        "--eval-samples",
+        "512",
+        "--eval-every",
+        "25",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     run = cli(*argv)
     assert run.code == 0, run.err
     assert "delayed-L3-H8" in run.err and "reached target" in run.err
     model = load_checkpoint(out)
-    assert model.config == Config(task="delayed", length=3, hidden_size=8, seed=0, max_steps=3000,
-                                  eval_samples=512, eval_every=25)
+    assert model.config == Config(
+        task="delayed", length=3, hidden_size=8, seed=0, max_steps=3000, eval_samples=512, eval_every=25
+    )
     metrics = json.loads((tmp_path / "models" / "tiny.metrics.json").read_text())
     assert metrics["command"] == "revcomp " + " ".join(argv)
     assert metrics["config"] == model.config.to_dict()
@@ -47,8 +66,26 @@ def test_train_writes_checkpoint_and_metrics_with_the_command(cli, tmp_path):
 
 def test_train_as_a_subprocess(cli_subprocess, tmp_path):
     out = tmp_path / "a.safetensors"
-    run = cli_subprocess("train", "--task", "aligned", "--length", "2", "--hidden", "4", "--steps", "30",
-                         "--lr", "0.01", "--batch-size", "32", "--target", "0.9", "--quiet", "--out", out)
+    run = cli_subprocess(
+        "train",
+        "--task",
+        "aligned",
+        "--length",
+        "2",
+        "--hidden",
+        "4",
+        "--steps",
+        "30",
+        "--lr",
+        "0.01",
+        "--batch-size",
+        "32",
+        "--target",
+        "0.9",
+        "--quiet",
+        "--out",
+        out,
+    )
     assert run.code == 0, run.err
     assert "Traceback" not in run.err
     config = load_checkpoint(out).config
@@ -77,7 +114,7 @@ def test_evaluate_aligned_shipped_model_shows_the_ceiling(cli):
     name = next(n for n in shipped_models() if shipped_metrics(n)["config"]["task"] == "aligned")
     data = json.loads(cli("evaluate", name, "--exhaustive", "--json").out)
     length = shipped_metrics(name)["config"]["length"]
-    assert data["ceiling"] == [0.25] * ((length - 1) // 2 + (length % 2 == 0)) + [1.0] * (length // 2 + length % 2)
+    assert data["ceiling"] == [0.25] * (length // 2) + [1.0] * (length - length // 2)
     assert data["inputs_checked"] == 4**length
     assert data["per_position_accuracy"] == shipped_metrics(name)["evaluation"]["per_position_accuracy"]
 
@@ -152,7 +189,10 @@ def test_models_lists_one_line_per_shipped_model(revcomp):
         cfg, ev = shipped_metrics(name)["config"], shipped_metrics(name)["evaluation"]
         assert match.group(1) == name
         assert (match.group(2), int(match.group(3)), int(match.group(4))) == (
-            cfg["task"], cfg["length"], cfg["hidden_size"])
+            cfg["task"],
+            cfg["length"],
+            cfg["hidden_size"],
+        )
         assert float(match.group(5)) == pytest.approx(ev["whole_sequence_accuracy"], abs=1e-4)
 
 
@@ -160,23 +200,19 @@ def test_models_lists_one_line_per_shipped_model(revcomp):
 
 
 @pytest.fixture(scope="module")
-def bad_files(tmp_path_factory, request):
+def bad_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad")
-    (folder / "garbage.safetensors").write_bytes(b"\x13\x00\x00\x00\x00\x00\x00\x00{not json at all}" + b"\x00" * 20)
+    (folder / "garbage.safetensors").write_bytes(
+        b"\x13\x00\x00\x00\x00\x00\x00\x00{not json at all}" + b"\x00" * 20
+    )
     (folder / "text.txt").write_text("ACGT\n")
     torch.save(build_model(Config(length=5)).state_dict(), folder / "pickled.pt")
     save_checkpoint(build_model(Config(length=13)), folder / "long.safetensors")
-    shutil.copyfile(shipped_path_of("delayed-L5-H8"), folder / "cut.safetensors")
+    shutil.copyfile(shipped_path("delayed-L5-H8"), folder / "cut.safetensors")
     data = (folder / "cut.safetensors").read_bytes()
     (folder / "cut.safetensors").write_bytes(data[: len(data) // 2])
     (folder / "a-directory").mkdir()
     return folder
-
-
-def shipped_path_of(name):
-    from revcomp.pretrained import shipped_path
-
-    return shipped_path(name)
 
 
 BAD = [
@@ -206,7 +242,10 @@ BAD = [
     (["evaluate", "{dir}/long.safetensors", "--exhaustive"], "--exhaustive refused for length 13"),
     (["evaluate", "delayed-L5-H8", "--samples", "0"], "samples must be positive"),
     (["train", "--hidden", "0", "--out", "{dir}/x.safetensors"], "invalid config: hidden_size=0"),
-    (["train", "--length", "0", "--out", "{dir}/x.safetensors"], "sequence length must be a positive integer"),
+    (
+        ["train", "--length", "0", "--out", "{dir}/x.safetensors"],
+        "sequence length must be a positive integer",
+    ),
     (["train", "--eval-samples", "0", "--out", "{dir}/x.safetensors"], "invalid config: eval_samples=0"),
     (["train", "--task", "sideways", "--out", "{dir}/x.safetensors"], "invalid choice: 'sideways'"),
     (["train", "--length", "five", "--out", "{dir}/x.safetensors"], "invalid int value: 'five'"),

@@ -25,7 +25,11 @@ QUICK_LENGTH = 6  # exhaustive checks up to 4**6 inputs are quick; longer ones a
 def by_length(quick_length: int):
     """One pytest param per shipped model, marked slow above ``quick_length``."""
     return [
-        pytest.param(name, id=name, marks=[pytest.mark.slow] if METRICS[name]["config"]["length"] > quick_length else [])
+        pytest.param(
+            name,
+            id=name,
+            marks=[pytest.mark.slow] if METRICS[name]["config"]["length"] > quick_length else [],
+        )
         for name in NAMES
     ]
 
@@ -88,7 +92,9 @@ def test_recorded_evaluation_is_exhaustive_and_meets_the_goal(name):
 def assert_meets_goal(task: str, ev: dict) -> None:
     if task == "aligned":
         # Within 1 percentage point of the Bayes ceiling at every output position.
-        for position, (acc, ceiling) in enumerate(zip(ev["per_position_accuracy"], ev["ceiling"], strict=True)):
+        for position, (acc, ceiling) in enumerate(
+            zip(ev["per_position_accuracy"], ev["ceiling"], strict=True)
+        ):
             assert acc >= ceiling - 0.01, f"position {position}: {acc} vs ceiling {ceiling}"
     else:
         # Correct on every one of the 4**L inputs.

@@ -86,7 +86,11 @@ def test_inputs_and_targets_check_the_shape(name):
 
 @pytest.mark.parametrize(
     ("name", "length", "message"),
-    [("sideways", 5, "unknown task"), ("aligned", 0, "positive integer"), ("delayed", -3, "positive integer")],
+    [
+        ("sideways", 5, "unknown task"),
+        ("aligned", 0, "positive integer"),
+        ("delayed", -3, "positive integer"),
+    ],
 )
 def test_task_validation(name, length, message):
     with pytest.raises(ValueError, match=message):
@@ -179,7 +183,8 @@ def test_random_sequences_are_uniform_over_bases():
 
 @pytest.mark.parametrize(
     ("length", "batch_size"),
-    [(length, batch_size) for length in range(1, 7) for batch_size in (7, 65536)] + [(1, 1), (4, 1), (6, 4096)],
+    [(length, batch_size) for length in range(1, 7) for batch_size in (7, 65536)]
+    + [(1, 1), (4, 1), (6, 4096)],
 )
 def test_all_sequences_covers_every_sequence_once(length, batch_size):
     batches = list(all_sequences(length, batch_size=batch_size))

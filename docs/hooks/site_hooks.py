@@ -16,12 +16,13 @@
 3. Shared notebook assets: mkdocs-jupyter inlines ~580 KB of notebook CSS and
    its scripts into every notebook page. The ``<style>`` blocks move to
    ``assets/stylesheets/notebook.css`` and the plain inline scripts (the code
-   cells' copy button) to ``assets/javascripts/notebook.js``, written once per
-   build. Each notebook page links the stylesheet from its content (so it never
-   applies to Markdown pages, and follows instant navigation); notebook.js is
-   in mkdocs.yml's extra_javascript. A browser fetches and caches each once. The MathJax and Mermaid loaders are dropped:
-   both would fetch from a CDN (the MathJax one even has an empty ``src``), so
-   notebook pages render no TeX math and no Mermaid diagrams.
+   cells' copy button) to ``assets/javascripts/notebook.js``, both written once
+   per build. Each notebook page links the stylesheet from its content, so it
+   never applies to Markdown pages and follows instant navigation; notebook.js
+   is in mkdocs.yml's extra_javascript. A browser fetches and caches each once.
+   The MathJax and Mermaid loaders are dropped: both would fetch from a CDN
+   (the MathJax one even has an empty ``src``), so notebook pages render no TeX
+   math and no Mermaid diagrams.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +74,14 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         return config
     if os.environ.get("REVCOMP_DOCS_CACHE") == "1":
         root = Path(config.config_file_path).parent
+        parent = root / ".cache" / "mkdocs-jupyter"
+        current = parent / _library_hash(root)
+        for old in parent.glob("*"):  # caches of earlier library versions
+            if old != current and old.is_dir() and re.fullmatch(r"[0-9a-f]{16}", old.name):
+                shutil.rmtree(old)
         plugin.config["cache"] = True
-        plugin.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter" / _library_hash(root))
-        log.info("notebook cache on: %s", plugin.config["cache_dir"])
+        plugin.config["cache_dir"] = str(current)
+        log.info("notebook cache on: %s", current)
     else:
         plugin.config["cache"] = False
     return config
@@ -103,14 +110,11 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         # Mermaid loader, which imports from a CDN.
         return ""
 
-    before = len(_css_blocks)
     page_css = [m.group(3).strip() for m in _BLOCK_RE.finditer(head) if m.group(1).lower() == "style"]
     head = _BLOCK_RE.sub(take, head)
     leftover = _COMMENT_RE.sub("", head).strip()
     if "<script" in leftover or "<style" in leftover:  # the template changed: look again
         log.warning("unexpected <script>/<style> left in notebook page %s", page.file.src_path)
-    if len(_css_blocks) > before and before:
-        log.info("notebook page %s brings its own CSS; notebook.css holds the union", page.file.src_path)
     # The stylesheet link sits in the page content, not in <head>: it then applies to
     # notebook pages only (its JupyterLab rules include global `table` and `pre` rules),
     # and Material's instant navigation swaps it in and out with the content.

@@ -20,6 +20,8 @@
     el.setAttribute("data-state", "error");
     var p = document.createElement("p");
     p.className = "revcomp-chart-error";
+    p.style.color = "#b00020";
+    p.style.fontWeight = "600";
     p.textContent = "Chart failed to render: " + message;
     el.appendChild(p);
     if (window.console) console.error("revcomp chart:", message);
@@ -32,6 +34,9 @@
 
   function renderOne(el) {
     el.setAttribute("data-state", "rendering");
+    // A chart wider than the text column scrolls instead of spilling over the page.
+    el.style.maxWidth = "100%";
+    el.style.overflowX = "auto";
     var spec, options;
     try {
       spec = parse(el, "data-spec");
