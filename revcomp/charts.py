@@ -617,3 +617,612 @@ def generalization_chart(frame: pd.DataFrame) -> alt.LayerChart:
         .properties(width=520, height=280)
         .properties(title="Length generalization: accuracy at lengths other than the training length")
     )
+
+
+# --- testing the story ---
+
+#: Colour per role family of :func:`revcomp.roles.unit_roles` (no base hues: "current base" is a role).
+ROLE_COLORS: Final[dict[str, str]] = {
+    "position": "#6A3D9A",
+    "current base": "#56B4E9",
+    "stored base": "#CC79A7",
+    "mixed": "#A6761D",
+    "inert": "#404040",
+    "random direction": "#BBBBBB",
+}
+#: Chart labels and colours of the ablation methods of :func:`revcomp.causal.ablate_units`.
+ABLATION_LABELS: Final[dict[str, str]] = {"zero": "zero", "mean": "mean", "step_mean": "per-step mean"}
+ABLATION_COLORS: Final[tuple[str, ...]] = ("#404040", "#56B4E9", "#CC79A7")
+#: Label of the random-direction control row in unit charts.
+RANDOM_ROW: Final = "random"
+#: Accuracy lost (0 = nothing, 1 = every input wrong): white to red.
+LOSS_SCALE: Final = alt.Scale(scheme="reds", domain=[0, 1], clamp=True)
+
+
+def _role_family(role: str) -> str:
+    return "stored base" if role.startswith("stored base") else role
+
+
+def _short(value: str) -> str:
+    """Vega expression: a 0..1 number as ``.73`` (``1.0`` for one), for small heatmap cells."""
+    return f"{value} >= 0.995 ? '1.0' : replace(format({value}, '.2f'), '0.', '.')"
+
+
+def _signed(value: str) -> str:
+    """Vega expression: a small signed number as ``+.27`` / ``−.05`` / ``0``, for small heatmap cells."""
+    return (
+        f"abs({value}) < 0.005 ? '0' : ({value} > 0 ? '+' : '−') + "
+        f"replace(format(abs({value}), '.2f'), '0.', '.')"
+    )
+
+
+def role_score_frame(roles: pd.DataFrame) -> pd.DataFrame:
+    """Long table of :func:`revcomp.roles.unit_roles` scores, one row per (unit, score).
+
+    Columns: ``unit`` (a string, shared with the ``random`` row of :func:`ablation_frame`), ``role``,
+    ``family`` (``stored base k`` counted as ``stored base``), ``detail``, ``std``, ``score`` (``step``,
+    ``token``, ``current base``, and ``x{k} | step`` for ``within_x{k}``) and ``value``.
+    """
+    length = sum(1 for column in roles.columns if column.startswith("within_x"))
+    labels = {"eta2_step": "step", "eta2_token": "token", "eta2_base": "current base"}
+    labels.update({f"within_x{k}": f"x{k} | step" for k in range(length)})
+    rows = [
+        {
+            "unit": str(int(r["unit"])),
+            "role": r["role"],
+            "family": _role_family(r["role"]),
+            "detail": r["detail"],
+            "std": float(r["std"]),
+            "score": label,
+            "value": float(r[column]),
+        }
+        for _, r in roles.iterrows()
+        for column, label in labels.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def ablation_frame(ablations: pd.DataFrame, scope: str = "answerable") -> pd.DataFrame:
+    """Compact accuracy-lost table from :func:`revcomp.causal.ablate_units`, for :func:`role_ablation_chart`.
+
+    One row per unit and method for ``scope`` (``where == "all"``) and per output position
+    (``where == "position"``); random directions: one row per draw for ``scope``, and their mean per
+    position (unit ``random``). Columns: ``kind``, ``unit`` (string), ``draw``, ``method`` (label),
+    ``where``, ``position`` (-1 for ``all``), ``needs`` (the stored base that position needs),
+    ``lost`` (baseline - accuracy) and ``accuracy``.
+    """
+    data = ablations[ablations["scope"].isin([scope, "position"])].copy()
+    length = int(data["position"].max()) + 1
+    data["method"] = data["method"].map(ABLATION_LABELS)
+    data["lost"] = -data["change"]
+    data["where"] = data["scope"].map(lambda s: "position" if s == "position" else "all")
+    data["position"] = data["position"].fillna(-1).astype(int)
+    units = data[data["kind"] == "unit"].assign(unit=lambda f: f["unit"].astype(int).astype(str), draw=-1)
+    randoms = data[data["kind"] == "random direction"].assign(draw=lambda f: f["unit"].astype(int))
+    whole = randoms[randoms["where"] == "all"].assign(unit=RANDOM_ROW)
+    per_position = (
+        randoms[randoms["where"] == "position"]
+        .groupby(["kind", "method", "where", "position"], as_index=False)[["lost", "accuracy"]]
+        .mean()
+        .assign(unit=RANDOM_ROW, draw=-1)
+    )
+    frame = pd.concat([units, whole, per_position], ignore_index=True)
+    frame["needs"] = frame["position"].map(lambda p: f"x{length - 1 - p}" if p >= 0 else "")
+    columns = ["kind", "unit", "draw", "method", "where", "position", "needs", "lost", "accuracy"]
+    return frame[columns]
+
+
+def role_ablation_chart(
+    scores: pd.DataFrame, ablation: pd.DataFrame, scope_title: str = "whole sequence"
+) -> alt.VConcatChart:
+    """Roles and ablations side by side, one row per unit (plus the random-direction control).
+
+    Top left: each unit's computed role and its role scores (``scores`` from
+    :func:`role_score_frame`); top right: accuracy lost when the unit is set to zero, its mean or its
+    per-step mean (``ablation`` from :func:`ablation_frame`); the ``random`` row holds the same three
+    ablations of random directions. Bottom: the loss per output position, per method. Click a unit
+    anywhere to highlight it everywhere (double-click clears).
+    """
+    pick = alt.selection_point(fields=["unit"], on="click", clear="dblclick")
+    units = sorted(set(scores["unit"]), key=int)
+    rows = [*units, RANDOM_ROW]
+    y = alt.Y("unit:N", sort=rows, scale=alt.Scale(domain=rows), title="Unit")
+    y_bare = alt.Y("unit:N", sort=rows, scale=alt.Scale(domain=rows), title=None, axis=None)
+    height = 19 * len(rows)  # one 19-pixel row per unit; a number, not a Step, because of yOffset
+    highlight = alt.condition(pick, alt.value(1), alt.value(0.3))
+    methods = list(ABLATION_LABELS.values())
+
+    roles = scores.drop_duplicates("unit")[["unit", "role", "detail", "std"]]
+    roles = pd.concat(
+        [
+            roles,
+            pd.DataFrame(
+                [{"unit": RANDOM_ROW, "role": "control", "detail": "random directions", "std": float("nan")}]
+            ),
+        ],
+        ignore_index=True,
+    )
+    role_text = (
+        alt.Chart(roles, title=alt.Title("Role", anchor="start"))
+        .mark_text(align="left", baseline="middle", fontSize=11)
+        .encode(
+            x=alt.value(6),
+            y=y,
+            text="role:N",
+            opacity=highlight,
+            color=alt.condition("datum.unit == 'random'", alt.value("#888888"), alt.value(TEXT_COLOR)),
+            tooltip=["unit:N", "role:N", "detail:N", alt.Tooltip("std:Q", format=".3f")],
+        )
+        .properties(width=96, height=height)
+        .add_params(pick)
+    )
+    order = list(dict.fromkeys(scores["score"]))
+    heat_base = alt.Chart(scores).encode(
+        x=alt.X(
+            "score:N",
+            sort=order,
+            title="Share of variance explained (η²)",
+            axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left"),
+        ),
+        y=y_bare,
+        tooltip=["unit:N", "role:N", "score:N", alt.Tooltip("value:Q", title="η²", format=".3f"), "detail:N"],
+    )
+    heat = (
+        heat_base.mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            color=alt.Color(
+                "value:Q",
+                scale=alt.Scale(scheme="purples", domain=[0, 1]),
+                title="η²",
+                legend=alt.Legend(orient="bottom", gradientLength=120),
+            ),
+            opacity=highlight,
+        )
+        .add_params(pick)
+    )
+    heat_text = (
+        heat_base.mark_text(fontSize=9)
+        .transform_calculate(label=_short("datum.value"))
+        .encode(
+            text="label:N",
+            color=alt.condition("datum.value > 0.55", alt.value("white"), alt.value(TEXT_COLOR)),
+            opacity=highlight,
+        )
+    )
+    heatmap = alt.layer(heat, heat_text).properties(width=alt.Step(30), height=height)
+
+    whole = ablation[ablation["where"] == "all"]
+    strip = (
+        alt.Chart(whole, title=alt.Title("Accuracy lost", subtitle=scope_title, anchor="start"))
+        .mark_point(filled=True, size=46)
+        .encode(
+            x=alt.X(
+                "lost:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", orient="top")
+            ),
+            y=y_bare,
+            yOffset=alt.YOffset("method:N", sort=methods),
+            color=alt.Color(
+                "method:N",
+                sort=methods,
+                scale=alt.Scale(domain=methods, range=list(ABLATION_COLORS)),
+                title="Ablation",
+                legend=alt.Legend(orient="bottom"),
+            ),
+            shape=alt.Shape(
+                "kind:N",
+                legend=None,
+                scale=alt.Scale(domain=["unit", "random direction"], range=["circle", "diamond"]),
+            ),
+            opacity=highlight,
+            tooltip=[
+                "unit:N",
+                "kind:N",
+                "draw:Q",
+                "method:N",
+                alt.Tooltip("lost:Q", title="accuracy lost", format=".1%"),
+                alt.Tooltip("accuracy:Q", format=".3f"),
+            ],
+        )
+        .properties(width=170, height=height)
+        .add_params(pick)
+    )
+    top = alt.hconcat(role_text, heatmap, strip, spacing=6).resolve_scale(color="independent")
+
+    by_position = ablation[ablation["where"] == "position"]
+    cells = (
+        alt.Chart(by_position)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("position:O", title="Output position"),
+            y=y,
+            color=alt.Color(
+                "lost:Q",
+                scale=LOSS_SCALE,
+                title="Accuracy lost",
+                legend=alt.Legend(orient="right", format="%", gradientLength=120),
+            ),
+            opacity=highlight,
+            tooltip=[
+                "unit:N",
+                "method:N",
+                "position:O",
+                alt.Tooltip("needs:N", title="position needs"),
+                alt.Tooltip("lost:Q", title="accuracy lost", format=".1%"),
+                alt.Tooltip("accuracy:Q", format=".3f"),
+            ],
+        )
+        .properties(width=alt.Step(22), height=height)
+        .add_params(pick)
+    )
+    bottom = cells.facet(
+        column=alt.Column(
+            "method:N",
+            sort=methods,
+            title="Accuracy lost at each output position, by ablation",
+            header=alt.Header(labelFontSize=12, titleFontSize=13, titleFontWeight=600),
+        ),
+        spacing=14,
+    )
+    return alt.vconcat(top, bottom, spacing=28).resolve_scale(color="independent")
+
+
+def _token_step_labels(cache: Any) -> dict[int, str]:
+    """``{step: "t:token"}``: the token read at each step (``x{t}`` where inputs differ, else GO / ·)."""
+    from revcomp.trace import TOKEN_LABELS
+
+    labels = {}
+    for t, column in enumerate(cache.tokens.T.tolist()):
+        token = f"x{t}" if len(set(column)) > 1 else TOKEN_LABELS[column[0]].replace("BLANK", "·")
+        labels[t] = f"{t}:{token}"
+    return labels
+
+
+def probe_grid_frame(table: pd.DataFrame, cache: Any) -> pd.DataFrame:
+    """Held-out probe accuracy (from :func:`revcomp.probes.probe_accuracy`) and the MLP - linear gap.
+
+    One row per (quantity, panel, step, stored base): ``panel`` is ``linear``, ``MLP`` or ``MLP - linear``;
+    ``value`` is the held-out accuracy (or the gap, only where the base has been read). ``cache`` (the
+    trace the probes were fitted on) labels each step by the token it reads.
+    """
+    labels = _token_step_labels(cache)
+    names = {"linear": "linear", "mlp": "MLP"}
+    rows = []
+    for _, r in table.iterrows():
+        rows.append(
+            {
+                "quantity": r["quantity"],
+                "panel": names[r["probe"]],
+                "step": int(r["step"]),
+                "step_label": labels[int(r["step"])],
+                "base": f"x{int(r['base'])}",
+                "read": bool(r["read"]),
+                "value": float(r["test_accuracy"]),
+                "train": float(r["train_accuracy"]),
+                "chance": float(r["chance"]),
+                "n_test": int(r["n_test"]),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    wide = (
+        frame[frame["read"]]
+        .pivot_table(index=["quantity", "step", "step_label", "base"], columns="panel", values="value")
+        .reset_index()
+    )
+    if {"linear", "MLP"} <= set(wide.columns):
+        gap = wide.assign(panel="MLP - linear", read=True, value=wide["MLP"] - wide["linear"])
+        frame = pd.concat([frame, gap.drop(columns=["linear", "MLP"])], ignore_index=True)
+    return frame
+
+
+def probe_grid_chart(frame: pd.DataFrame) -> alt.VConcatChart:
+    """Probe accuracy per step (columns) and stored base (rows): linear, MLP and their gap, hidden and cell.
+
+    ``frame`` from :func:`probe_grid_frame`. Faded cells are probes for a base not read yet: they must be
+    at chance, a built-in control.
+    """
+    steps = frame.drop_duplicates("step").sort_values("step")["step_label"].tolist()
+    bases = sorted(set(frame["base"]))
+    quantities = [q for q in ("hidden", "cell") if q in set(frame["quantity"])]
+
+    def panel(name: str, quantity: str, first: bool) -> alt.LayerChart:
+        gap = name == "MLP - linear"
+        data = frame[(frame["panel"] == name) & (frame["quantity"] == quantity)]
+        if gap:
+            scale = alt.Scale(scheme="blueorange", domain=[-0.5, 0.5], domainMid=0)
+            color_title, dark = "Gap", "abs(datum.value) > 0.3"
+        else:
+            scale = alt.Scale(scheme="purples", domain=[0, 1])
+            color_title, dark = "Accuracy", "datum.value > 0.6"
+        base = alt.Chart(data, title=alt.Title(f"{name}: {quantity}", fontSize=12)).encode(
+            x=alt.X(
+                "step_label:N",
+                sort=steps,
+                title="Step: token read" if name == "MLP - linear" else None,
+                axis=alt.Axis(labelAngle=0, labelFontSize=9),
+            ),
+            y=alt.Y("base:N", sort=bases, title="Stored base" if first else None),
+            tooltip=[
+                "quantity:N",
+                "panel:N",
+                alt.Tooltip("step_label:N", title="step"),
+                "base:N",
+                "read:N",
+                alt.Tooltip("value:Q", title="held-out" if not gap else "gap", format=".3f"),
+                alt.Tooltip("train:Q", title="train accuracy", format=".3f"),
+                alt.Tooltip("chance:Q", format=".3f"),
+                alt.Tooltip("n_test:Q", title="held-out inputs"),
+            ],
+        )
+        rect = base.mark_rect(stroke="white", strokeWidth=1).encode(
+            color=alt.Color(
+                "value:Q",
+                scale=scale,
+                title=color_title,
+                legend=alt.Legend(orient="right", gradientLength=90),
+            ),
+            opacity=alt.condition("datum.read", alt.value(1), alt.value(0.35)),
+        )
+        text = (
+            base.mark_text(fontSize=9)
+            .transform_calculate(label=_short("datum.value") if not gap else _signed("datum.value"))
+            .encode(
+                text="label:N",
+                color=alt.condition(dark, alt.value("white"), alt.value(TEXT_COLOR)),
+            )
+        )
+        return alt.layer(rect, text).properties(width=alt.Step(24), height=alt.Step(17))
+
+    rows = []
+    for name in ("linear", "MLP", "MLP - linear"):
+        if name in set(frame["panel"]):
+            rows.append(alt.hconcat(*[panel(name, q, i == 0) for i, q in enumerate(quantities)], spacing=10))
+    accuracy = alt.vconcat(*rows[:2], spacing=8)
+    return alt.vconcat(accuracy, *rows[2:], spacing=14).resolve_scale(color="independent")
+
+
+STATE_LABELS: Final[dict[str, str]] = {"both": "hidden + cell", "hidden": "hidden only", "cell": "cell only"}
+
+
+def interchange_frame(table: pd.DataFrame, cache: Any) -> pd.DataFrame:
+    """:func:`revcomp.causal.interchange` results with readable labels (``state``, ``step_label``)."""
+    labels = _token_step_labels(cache)
+    frame = table.copy()
+    frame["state"] = frame["state"].map(STATE_LABELS)
+    frame["step_label"] = frame["step"].map(labels)
+    frame["needs"] = frame["position"].map(lambda p: f"x{cache.task.length - 1 - p}")
+    return frame
+
+
+def interchange_chart(frame: pd.DataFrame) -> alt.FacetChart:
+    """Activation patching: share of outputs that switch to the donor's answer, per patched step and
+    output position; one row per patched state. Outlined cells are where a model that keeps each base
+    in its state should switch (``expected == "A"``)."""
+    steps = frame.drop_duplicates("step").sort_values("step")["step_label"].tolist()
+    base = alt.Chart().encode(
+        x=alt.X(
+            "step_label:N",
+            sort=steps,
+            title="Step whose state is patched: token read",
+            axis=alt.Axis(labelAngle=0),
+        ),
+        y=alt.Y("position:O", title="Output position"),
+        tooltip=[
+            "state:N",
+            alt.Tooltip("step_label:N", title="patched at step"),
+            "position:O",
+            alt.Tooltip("needs:N", title="position needs"),
+            alt.Tooltip("expected:N", title="should follow"),
+            alt.Tooltip("switched:Q", title="switched to donor", format=".1%"),
+            alt.Tooltip("stayed:Q", title="kept own answer", format=".1%"),
+            alt.Tooltip("other:Q", title="something else", format=".1%"),
+            alt.Tooltip("n_pairs:Q", title="pairs"),
+        ],
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(
+            "switched:Q",
+            scale=alt.Scale(scheme="purples", domain=[0, 1]),
+            title="Switched",
+            legend=alt.Legend(format="%", gradientLength=100),
+        ),
+        stroke=alt.condition("datum.expected == 'A'", alt.value("black"), alt.value("white")),
+        strokeWidth=alt.condition("datum.expected == 'A'", alt.value(1.5), alt.value(1)),
+    )
+    text = (
+        base.mark_text(fontSize=10)
+        .transform_calculate(label="round(100 * datum.switched)")
+        .encode(
+            text="label:N",
+            color=alt.condition("datum.switched > 0.55", alt.value("white"), alt.value(TEXT_COLOR)),
+        )
+    )
+    return (
+        alt.layer(rect, text, data=frame)
+        .properties(width=alt.Step(40), height=alt.Step(20))
+        .facet(
+            row=alt.Row(
+                "state:N",
+                sort=list(STATE_LABELS.values()),
+                title=None,
+                header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12),
+            ),
+            spacing=8,
+        )
+        .properties(title="Outputs that switch to the donor's answer (%), outlined: should switch")
+    )
+
+
+def probe_patching_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Per stored base and subspace kind: the switch rate at the output that needs the base and at the
+    others (mean over positions and random draws, with the range over draws), from
+    :func:`revcomp.causal.probe_patching`."""
+    data = table.assign(
+        where=table["target_position"].map({True: "the output that needs it", False: "the other outputs"})
+    )
+    per_draw = data.groupby(["base", "kind", "where", "draw"], as_index=False).agg(
+        switched=("switched", "mean"),
+        n_pairs=("n_pairs", "sum"),
+        rank=("rank", "first"),
+        step=("step", "first"),
+    )
+    frame = per_draw.groupby(["base", "kind", "where"], as_index=False).agg(
+        switched=("switched", "mean"),
+        lo=("switched", "min"),
+        hi=("switched", "max"),
+        draws=("draw", "count"),
+        rank=("rank", "first"),
+        step=("step", "first"),
+    )
+    frame["base"] = frame["base"].map(lambda k: f"x{k}")
+    return frame
+
+
+def probe_patching_chart(frame: pd.DataFrame) -> alt.FacetChart:
+    """Bars: share of outputs switched to the donor's answer after patching a probe's subspace (or a
+    random one of the same rank, range over draws as a rule), at the output that needs the base and at
+    the others."""
+    kinds = ["probe subspace", "random subspace"]
+    base = alt.Chart().encode(
+        x=alt.X("base:N", title="Stored base whose probe subspace is patched"),
+        xOffset=alt.XOffset("kind:N", sort=kinds),
+        tooltip=[
+            "base:N",
+            "kind:N",
+            "where:N",
+            alt.Tooltip("switched:Q", format=".1%"),
+            alt.Tooltip("lo:Q", title="lowest draw", format=".1%"),
+            alt.Tooltip("hi:Q", title="highest draw", format=".1%"),
+            "draws:Q",
+            "rank:Q",
+            alt.Tooltip("step:Q", title="patched at step"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y(
+            "switched:Q",
+            title="Switched to the donor",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%"),
+        ),
+        color=alt.Color(
+            "kind:N",
+            sort=kinds,
+            scale=alt.Scale(domain=kinds, range=["#6A3D9A", "#BBBBBB"]),
+            title=None,
+            legend=alt.Legend(orient="bottom"),
+        ),
+    )
+    spread = base.mark_rule(color="#555555").encode(y="lo:Q", y2="hi:Q")
+    return (
+        alt.layer(bars, spread, data=frame)
+        .properties(width=alt.Step(20), height=200)
+        .facet(
+            column=alt.Column(
+                "where:N",
+                sort=["the output that needs it", "the other outputs"],
+                title=None,
+                header=alt.Header(labelFontSize=12),
+            )
+        )
+    )
+
+
+def model_ablation_frame(
+    name: str, roles: pd.DataFrame, ablations: pd.DataFrame, scope: str = "answerable"
+) -> pd.DataFrame:
+    """One row per unit (and random direction) of one model: role and accuracy lost per ablation method."""
+    data = ablations[ablations["scope"] == scope]
+    wide = data.pivot_table(index=["kind", "unit"], columns="method", values="change").reset_index()
+    wide.columns.name = None
+    role_of = dict(zip(roles["unit"], roles["role"], strict=True))
+    std_of = dict(zip(roles["unit"], roles["std"], strict=True))
+    is_unit = wide["kind"] == "unit"
+    frame = pd.DataFrame(
+        {
+            "model": name,
+            "unit": [str(u) if k else f"r{u}" for u, k in zip(wide["unit"], is_unit, strict=True)],
+            "role": [
+                role_of[u] if k else "random direction" for u, k in zip(wide["unit"], is_unit, strict=True)
+            ],
+            "std": [std_of[u] if k else float("nan") for u, k in zip(wide["unit"], is_unit, strict=True)],
+        }
+    )
+    frame["family"] = frame["role"].map(_role_family)
+    for method in ABLATION_LABELS:
+        if method in wide.columns:
+            frame[method] = -wide[method].to_numpy()
+    return frame
+
+
+def model_ablation_chart(frame: pd.DataFrame) -> alt.FacetChart:
+    """Accuracy lost when zeroing each unit (x) against replacing it by its per-step mean (y), one panel
+    per model. A position (clock) unit that the model uses sits low on the right: zeroing it hurts, its
+    per-step mean is enough. A unit that does nothing sits at the origin. Click a role in the legend."""
+    families = [f for f in ROLE_COLORS if f in set(frame["family"])]
+    pick = alt.selection_point(fields=["family"], bind="legend")
+    diagonal = (
+        alt.Chart()
+        .transform_aggregate(n="count()")
+        .mark_rule(color="#BBBBBB", strokeDash=[4, 4], strokeWidth=1)
+        .encode(x=alt.datum(0), y=alt.datum(0), x2=alt.datum(1), y2=alt.datum(1))
+    )
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=55)
+        .encode(
+            x=alt.X(
+                "zero:Q",
+                title="Accuracy lost, unit set to zero",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y(
+                "step_mean:Q",
+                title="Accuracy lost, unit set to its per-step mean",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color(
+                "family:N",
+                sort=families,
+                title="Role",
+                legend=alt.Legend(orient="bottom", columns=3),
+                scale=alt.Scale(domain=families, range=[ROLE_COLORS[f] for f in families]),
+            ),
+            shape=alt.Shape(
+                "family:N",
+                sort=families,
+                title="Role",
+                legend=alt.Legend(orient="bottom", columns=3),
+                scale=alt.Scale(
+                    domain=families,
+                    range=["diamond" if f == "random direction" else "circle" for f in families],
+                ),
+            ),
+            opacity=alt.condition(pick, alt.value(0.9), alt.value(0.08)),
+            tooltip=[
+                "model:N",
+                "unit:N",
+                "role:N",
+                alt.Tooltip("std:Q", format=".3f"),
+                alt.Tooltip("zero:Q", title="lost, zero", format=".1%"),
+                alt.Tooltip("mean:Q", title="lost, mean", format=".1%"),
+                alt.Tooltip("step_mean:Q", title="lost, per-step mean", format=".1%"),
+            ],
+        )
+        .add_params(pick)
+    )
+    return (
+        alt.layer(diagonal, points, data=frame)
+        .properties(width=170, height=170)
+        .facet(
+            column=alt.Column(
+                "model:N",
+                title=None,
+                sort=list(dict.fromkeys(frame["model"])),
+                header=alt.Header(labelFontSize=12),
+            ),
+            spacing=12,
+        )
+        .properties(title="Zeroing a unit against keeping only its per-step mean (whole sequence right)")
+    )

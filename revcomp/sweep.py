@@ -49,7 +49,7 @@ from torch import nn
 from revcomp import cli
 from revcomp.evaluate import EvalResult, evaluate, evaluate_batches
 from revcomp.model import Config, RevCompLSTM, build_model
-from revcomp.tasks import MAX_EXHAUSTIVE_LENGTH, TASKS, Task, random_sequences
+from revcomp.tasks import MAX_EXHAUSTIVE_LENGTH, TASKS, Task, all_sequences, random_sequences
 from revcomp.train import HELD_OUT_SEED_OFFSET
 
 SCHEDULES = ("constant", "cosine", "plateau")
@@ -130,7 +130,11 @@ class Recipe:
     """Mixed-length training: each batch has a length drawn uniformly from this inclusive range."""
     confirm_samples: int = 0
     """If > 0, a solved held-out set is not enough to stop: this many more fresh sequences (per stage,
-    split over its lengths) must be solved too. Checked at most every ``10 * eval_every`` steps."""
+    split over its lengths) must be solved too -- all ``4**L`` of them when that is no more (L <= 12).
+    Checked at most every ``confirm_every`` steps (default ``10 * eval_every``)."""
+    confirm_every: int = 0
+    replay: float = 0.0
+    """Share of each batch replaced by inputs that failed the last confirm check (hard-example replay)."""
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -143,6 +147,10 @@ class Recipe:
             raise ValueError(f"warm_steps must be positive, got {self.warm_steps!r}")
         if not isinstance(self.confirm_samples, int) or self.confirm_samples < 0:
             raise ValueError(f"confirm_samples must be a non-negative integer, got {self.confirm_samples!r}")
+        if not isinstance(self.confirm_every, int) or self.confirm_every < 0:
+            raise ValueError(f"confirm_every must be a non-negative integer, got {self.confirm_every!r}")
+        if not 0 <= self.replay < 1:
+            raise ValueError(f"replay must be in [0, 1), got {self.replay!r}")
         if self.train_lengths is not None:
             lo, hi = self.train_lengths
             if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
@@ -162,6 +170,8 @@ class Recipe:
             parts.append(f"mix{self.train_lengths[0]}-{self.train_lengths[1]}")
         if self.confirm_samples:
             parts.append(f"confirm{self.confirm_samples // 1000}k")
+        if self.replay:
+            parts.append(f"replay{self.replay:g}")
         return "+".join(parts)
 
 
@@ -281,6 +291,7 @@ def _train_stage(
     step = 0
     next_confirm = 0
     stage["confirm_checks"] = 0
+    failures: dict[int, torch.Tensor] = {}
     for step in range(1, max_steps + 1):
         if len(lengths) == 1:
             length = lengths[0]
@@ -288,6 +299,10 @@ def _train_stage(
             length = lengths[int(torch.randint(len(lengths), (1,), generator=batches))]
         view = views[length]
         seqs = random_sequences(config.batch_size, length, batches)
+        hard = failures.get(length)
+        if recipe.replay and hard is not None and len(hard):
+            k = max(1, int(recipe.replay * config.batch_size))
+            seqs[:k] = hard[torch.randint(len(hard), (k,), generator=batches)]
         logits = view.output_logits(seqs)
         loss = loss_fn(logits.reshape(-1, 4), view.task.targets(seqs).reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -326,13 +341,14 @@ def _train_stage(
                     stage["stopped"] = "target"
                     break
                 if step >= next_confirm:
-                    confirmed = _confirm(views, recipe.confirm_samples, config.seed)
+                    confirmed, failures = _confirm(views, recipe.confirm_samples, config.seed)
                     result.history[-1]["confirmed"] = confirmed
+                    result.history[-1]["failures"] = sum(len(f) for f in failures.values())
                     stage["confirm_checks"] += 1
                     if confirmed >= config.target_accuracy:
                         stage["stopped"] = "target"
                         break
-                    next_confirm = step + 10 * config.eval_every
+                    next_confirm = step + (recipe.confirm_every or 10 * config.eval_every)
             if out_of_time:
                 stage["stopped"] = "time"
                 break
@@ -342,18 +358,32 @@ def _train_stage(
     return stage
 
 
-def _confirm(views: dict[int, RevCompLSTM], samples: int, seed: int) -> float:
-    """Share of ``samples`` fresh sequences (split over the lengths) solved, worst length."""
+def _confirm(
+    views: dict[int, RevCompLSTM], samples: int, seed: int, keep: int = 65536
+) -> tuple[float, dict[int, torch.Tensor]]:
+    """Worst share solved over the lengths of ``samples`` fresh sequences (split over the lengths), and
+    up to ``keep`` failing sequences per length. All ``4**L`` sequences when that is no more."""
     gen = torch.Generator().manual_seed(seed + 2 * HELD_OUT_SEED_OFFSET)
     per_length = max(1, samples // len(views))
-    worst = 1.0
+    worst, failures = 1.0, {}
     for n, view in views.items():
-        sizes = [65536] * (per_length // 65536) + ([per_length % 65536] if per_length % 65536 else [])
-        batches = (random_sequences(k, n, gen) for k in sizes)
-        worst = min(
-            worst, evaluate_batches(view, batches, exhaustive=False).answerable_whole_sequence_accuracy
-        )
-    return worst
+        if n <= MAX_EXHAUSTIVE_LENGTH and 4**n <= per_length:
+            batches = all_sequences(n)
+        else:
+            sizes = [65536] * (per_length // 65536) + ([per_length % 65536] if per_length % 65536 else [])
+            batches = (random_sequences(k, n, gen) for k in sizes)
+        ok = view.task.answerable()
+        solved, total, wrong = 0, 0, []
+        with torch.no_grad():
+            for seqs in batches:
+                hits = (view.predict_codes(seqs) == view.task.targets(seqs))[:, ok].all(1)
+                solved += int(hits.sum())
+                total += len(seqs)
+                if sum(len(w) for w in wrong) < keep:
+                    wrong.append(seqs[~hits])
+        worst = min(worst, solved / total)
+        failures[n] = torch.cat(wrong)[:keep] if wrong else torch.empty(0, n, dtype=torch.long)
+    return worst, failures
 
 
 def _scheduler(optimizer: torch.optim.Optimizer, recipe: Recipe, max_steps: int):
@@ -375,6 +405,9 @@ def _scheduler(optimizer: torch.optim.Optimizer, recipe: Recipe, max_steps: int)
 # ---------------------------------------------------------------------------
 # One run of a sweep
 # ---------------------------------------------------------------------------
+
+
+LATER_RECIPE_FIELDS = {"confirm_every": 0, "replay": 0.0}
 
 
 @dataclass(frozen=True)
@@ -426,8 +459,16 @@ class RunSpec:
 
     @property
     def key(self) -> str:
-        """A stable identifier: readable prefix plus a hash of every field."""
-        digest = hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+        """A stable identifier: readable prefix plus a hash of every field.
+
+        Recipe fields added after results were first committed (:data:`LATER_RECIPE_FIELDS`) are left
+        out of the hash while at their defaults, so older keys stay valid.
+        """
+        data = self.to_dict()
+        for name, default in LATER_RECIPE_FIELDS.items():
+            if data["recipe"].get(name) == default:
+                del data["recipe"][name]
+        digest = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
         return f"{self.task}-L{self.length}-H{self.hidden_size}-s{self.seed}-{self.recipe.name}-{digest}"
 
 
@@ -698,11 +739,13 @@ def run_sweep(
     command: str | None = None,
     progress: bool = True,
     on_record: Callable[[dict], None] | None = None,
+    save_dir: str | os.PathLike | None = None,
 ) -> list[dict]:
     """Run every spec not yet in ``out``, appending one line per finished run; return the sweep's records.
 
     Finished runs (matched by :attr:`RunSpec.key`) are skipped, so a sweep can be
-    interrupted and re-run. Progress goes to stderr.
+    interrupted and re-run. Progress goes to stderr. With ``save_dir`` each trained
+    model is also saved there as ``<key>.safetensors`` (before its line is appended).
     """
     out = Path(out)
     if out.suffix.lower() not in (".jsonl", ".csv"):
@@ -718,7 +761,11 @@ def run_sweep(
     for spec in todo:
         if bar is not None:
             bar.set_description(f"sweep {spec.task}-L{spec.length}-H{spec.hidden_size}-s{spec.seed}")
-        record, _ = run_one(spec, command=command)
+        record, model = run_one(spec, command=command)
+        if save_dir is not None:
+            from revcomp.checkpoint import save_checkpoint
+
+            save_checkpoint(model, Path(save_dir) / f"{spec.key}.safetensors", extra={"sweep_key": spec.key})
         append_record(out, record)
         done[spec.key] = record
         if on_record is not None:
@@ -790,8 +837,10 @@ def regime_label(record: dict) -> str:
     """How a run was trained, for chart legends: ``L=10, H=16, cosine+fb1`` or ``L=1-10 mixed, ...``."""
     lengths = record.get("train_lengths") or ""
     where = f"L={lengths} mixed" if lengths else f"L={record['length']}"
-    recipe = record["recipe"] if record["recipe"] != "constant" else "plain"
-    return f"{where}, H={record['hidden_size']}, {recipe}"
+    parts = [p for p in record["recipe"].split("+") if not p.startswith("mix")]
+    if parts and parts[0] == "constant":
+        parts[0] = "plain"
+    return f"{where}, H={record['hidden_size']}, {'+'.join(parts) or 'plain'}"
 
 
 def capacity_table(runs) -> Any:
@@ -981,9 +1030,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="before stopping at the target, also solve this many fresh sequences (0: off)",
     )
     parser.add_argument(
+        "--confirm-every", type=int, default=0, help="steps between confirm checks (default 10 x 50)"
+    )
+    parser.add_argument(
+        "--replay",
+        type=float,
+        default=0.0,
+        help="share of each batch drawn from inputs the last check failed",
+    )
+    parser.add_argument(
         "--eval-lengths", type=_int_list, default=[], help="also evaluate at these lengths, e.g. 2-20"
     )
     parser.add_argument("--eval-samples", type=int, default=100_000, help="sampled final evaluation size")
+    parser.add_argument("--save-dir", default=None, help="also save each trained model here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -1006,6 +1065,8 @@ def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
             warm_steps=args.warm_steps,
             train_lengths=train_lengths,
             confirm_samples=args.confirm_samples,
+            confirm_every=args.confirm_every,
+            replay=args.replay,
         )
         specs += grid(
             tasks=args.tasks,
@@ -1027,7 +1088,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     specs = specs_from_args(args)
     command = "revcomp " + " ".join(shlex.quote(a) for a in getattr(args, "argv", []))
     before = {r.get("key") for r in read_results(args.out)}
-    records = run_sweep(specs, args.out, command=command, progress=not args.quiet)
+    records = run_sweep(specs, args.out, command=command, progress=not args.quiet, save_dir=args.save_dir)
     ran = sum(1 for s in specs if s.key not in before)
     solved_count = sum(bool(r["solved"]) for r in records)
     print(
@@ -1037,11 +1098,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     for r in records:
         kind = "all" if r["eval_exhaustive"] else "sampled"
+        wrong = r["eval_inputs"] - round(r["answerable_whole_sequence_accuracy"] * r["eval_inputs"])
         print(
             f"{r['task']}-L{r['length']}-H{r['hidden_size']} seed {r['seed']} {r['recipe']}: "
             f"{r['steps']} steps {r['train_seconds']:.1f} s, "
-            f"whole-sequence {r['whole_sequence_accuracy']:.4f} "
-            f"({r['eval_inputs']:,} {kind}){' SOLVED' if r['solved'] else ''}"
+            f"{wrong:,} of {r['eval_inputs']:,} {kind} inputs wrong{' -- SOLVED' if r['solved'] else ''}"
         )
     return 0
 

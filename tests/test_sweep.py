@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 import torch
 
-from revcomp import cli, evaluate
+from revcomp import cli, evaluate, load_checkpoint
 from revcomp.model import Config, build_model
 from revcomp.sweep import (
     CSV_FIELDS,
     Recipe,
     RunSpec,
+    _confirm,
     at_length,
     evaluate_at_length,
     fit,
@@ -115,6 +116,29 @@ def test_recipes_run():
         Recipe(schedule="linear")
     with pytest.raises(ValueError):
         fit(config, Recipe(train_lengths=(2, 3)))
+
+
+def test_confirm_checks_all_inputs_and_returns_the_failures():
+    model = build_model(Config(length=3, hidden_size=3))
+    with torch.no_grad():  # always answers A: only the all-T input (reverse complement AAA) is right
+        model.readout.weight.zero_()
+        model.readout.bias.copy_(torch.tensor([5.0, 0.0, 0.0, 0.0]))
+    share, failures = _confirm({3: model}, samples=64, seed=0)
+    assert share == 1 / 64 and failures[3].shape == (63, 3)
+    assert not (failures[3] == 1).all(1).any()  # TTT is not among the failures
+
+
+def test_confirm_and_replay_recipe_stops_only_when_confirmed():
+    config = Config(length=2, hidden_size=8, max_steps=2000, eval_every=20, eval_samples=16)
+    fitted = fit(config, Recipe(confirm_samples=16, confirm_every=40, replay=0.1))
+    assert fitted.stopped == "target" and fitted.stages[-1]["confirm_checks"] >= 1
+    assert evaluate(fitted.model, exhaustive=True).whole_sequence_accuracy == 1.0
+
+
+def test_run_keys_ignore_later_recipe_fields_at_their_defaults():
+    spec = tiny()
+    assert spec.key == tiny(recipe=Recipe(confirm_every=0, replay=0.0)).key
+    assert spec.key != tiny(recipe=Recipe(replay=0.1)).key
 
 
 # --- resumable sweeps ----------------------------------------------------------------------------
@@ -227,11 +251,13 @@ def test_cli_sweep_runs_and_resumes(tmp_path, capsys):
         "64",
         "--quiet",
     ]
-    assert cli.main(argv) == 0
+    assert cli.main([*argv, "--save-dir", str(tmp_path / "models")]) == 0
     err = capsys.readouterr().err
     assert "2 run now" in err
     records = read_results(out)
     assert len(records) == 2 and records[0]["command"].startswith("revcomp sweep --out")
+    saved = load_checkpoint(tmp_path / "models" / f"{records[1]['key']}.safetensors")
+    assert saved.config.seed == 1 and saved.config.hidden_size == 2
     assert cli.main(argv) == 0
     assert "0 run now, 2 already" in capsys.readouterr().err
 
