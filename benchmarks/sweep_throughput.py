@@ -2,7 +2,7 @@
 
 Run from the repository root (one torch thread; ``nice`` it on a shared machine)::
 
-    python benchmarks/sweep_throughput.py            # ~1 minute
+    python benchmarks/sweep_throughput.py            # ~1 minute (1.5 s per measurement)
     python benchmarks/sweep_throughput.py --quick    # a few seconds, for a smoke check
 
 Two measurements, written to ``benchmarks/results/sweep_throughput.json``:
@@ -175,11 +175,11 @@ def time_to_target() -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="0.3 s per measurement instead of 3 s")
+    parser.add_argument("--quick", action="store_true", help="0.3 s per measurement instead of 1.5 s")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    seconds = 0.3 if args.quick else 3.0
+    seconds = 0.3 if args.quick else 1.5
     gap = check_loop_matches_fused()
     assert gap < 1e-5, f"loop and fused LSTM disagree by {gap}"
     results = []

@@ -635,7 +635,7 @@ ABLATION_LABELS: Final[dict[str, str]] = {"zero": "zero", "mean": "mean", "step_
 ABLATION_COLORS: Final[tuple[str, ...]] = ("#404040", "#56B4E9", "#CC79A7")
 #: Label of the random-direction control row in unit charts.
 RANDOM_ROW: Final = "random"
-#: Accuracy lost (0 = nothing, 1 = every input wrong): white to red.
+#: Accuracy lost (0 = nothing, 1 = every input wrong): pale to dark red.
 LOSS_SCALE: Final = alt.Scale(scheme="reds", domain=[0, 1], clamp=True)
 
 
@@ -1199,7 +1199,7 @@ def model_ablation_chart(frame: pd.DataFrame) -> alt.FacetChart:
                     range=["diamond" if f == "random direction" else "circle" for f in families],
                 ),
             ),
-            opacity=alt.condition(pick, alt.value(0.9), alt.value(0.08)),
+            opacity=alt.condition(pick, alt.value(0.9), alt.value(0.15)),
             tooltip=[
                 "model:N",
                 "unit:N",
@@ -1224,5 +1224,8 @@ def model_ablation_chart(frame: pd.DataFrame) -> alt.FacetChart:
             ),
             spacing=12,
         )
-        .properties(title="Zeroing a unit against keeping only its per-step mean (whole sequence right)")
+        .properties(
+            title="Zeroing a unit against keeping only its per-step mean "
+            "(inputs right at every answerable position)"
+        )
     )

@@ -1,4 +1,4 @@
-"""Sweeps over task x length x hidden size x seed, resumable, plus length generalization.
+r"""Sweeps over task x length x hidden size x seed, resumable, plus length generalization.
 
 Three pieces live here:
 
@@ -11,7 +11,16 @@ Three pieces live here:
   (bitwise-identical weights); a recipe adds a learning-rate schedule (cosine
   decay or reduce-on-plateau), a forget-gate bias at initialisation, a length
   curriculum (warm start at shorter lengths -- the weights carry over because the
-  input size does not depend on the length) or mixed-length training.
+  input size does not depend on the length), mixed-length training, a stricter
+  stopping rule (a solved held-out set must be confirmed on many more inputs, all
+  ``4**L`` of them if asked) and replay of the inputs that check got wrong.
+
+  The recipe that reaches 100% of all 4**10 inputs at L = 10 with H = 24 (three
+  seeds out of three; plain Adam leaves a few inputs wrong even at H = 32)::
+
+      revcomp sweep --out runs.jsonl --lengths 10 --hidden 24 --seeds 0-2 --steps 15000 \
+          --time-budget 180 --schedule cosine --forget-bias 1 --confirm-samples 1048576 \
+          --confirm-every 2000 --replay 0.1 --save-dir models/
 * :func:`run_sweep` runs a list of :class:`RunSpec` and appends one line per
   finished run to a JSON-lines (``.jsonl``) or CSV (``.csv``) file, written with
   a single ``write`` then flushed and fsynced. Re-running skips every run whose
@@ -767,6 +776,7 @@ def run_sweep(
 
             save_checkpoint(model, Path(save_dir) / f"{spec.key}.safetensors", extra={"sweep_key": spec.key})
         append_record(out, record)
+        record = json.loads(json.dumps(record))  # as it reads back: tuples become lists
         done[spec.key] = record
         if on_record is not None:
             on_record(record)
