@@ -548,7 +548,6 @@ def capacity_chart(runs: pd.DataFrame) -> alt.FacetChart:
             y=alt.Y(
                 "whole_sequence_accuracy:Q", title="Whole-sequence accuracy", scale=alt.Scale(domain=[0, 1])
             ),
-            xOffset=alt.XOffset("seed:N"),
             shape=alt.Shape(
                 "solved:N", title="Solved", scale=alt.Scale(domain=[True, False], range=["circle", "cross"])
             ),
@@ -589,7 +588,9 @@ def generalization_chart(frame: pd.DataFrame) -> alt.LayerChart:
         color=alt.Color("regime:N", title="Trained on", legend=alt.Legend(orient="bottom", columns=1)),
         opacity=alt.condition(pick, alt.value(1), alt.value(0.1)),
     )
-    band = base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q"), y2="hi:Q")
+    band = base.mark_area().encode(
+        y=alt.Y("lo:Q"), y2="hi:Q", opacity=alt.condition(pick, alt.value(0.15), alt.value(0.03))
+    )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean:Q", title="Whole-sequence accuracy", scale=alt.Scale(domain=[0, 1])),
         tooltip=[
