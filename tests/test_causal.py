@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
+from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 from revcomp.causal import ablate_units, ablation_summary, interchange, probe_patching, probe_patching_summary
 from revcomp.geometry import clamped_gate_accuracy, gate_saturation, pca, pca_frame

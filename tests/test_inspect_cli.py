@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
+from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 from revcomp import cli
 from revcomp.checkpoint import save_checkpoint

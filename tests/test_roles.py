@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
+from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 from revcomp.causal import ablate_units
 from revcomp.pretrained import load_model, shipped_models

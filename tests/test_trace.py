@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import torch
-from handset import CLOCK, COPIER, STORE, handset_model
+from tests.handset import CLOCK, COPIER, STORE, handset_model
 
 from revcomp.interventions import patch, patch_state, replace, scale_unit, set_unit, zero_unit
 from revcomp.model import Config, build_model
