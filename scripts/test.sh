@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh tests,docs
-if [ ! -x /usr/bin/chromium ]; then
+chromium="${REVCOMP_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian's chromium for the browser tests" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 from revcomp.causal import ablate_units, ablation_summary, interchange, probe_patching, probe_patching_summary
 from revcomp.geometry import clamped_gate_accuracy, gate_saturation, pca, pca_frame
@@ -15,6 +14,7 @@ from revcomp.interventions import set_unit
 from revcomp.model import Config, build_model
 from revcomp.probes import fit_probes, linear_probe, probe_accuracy, probe_gap, split_sequences
 from revcomp.trace import analysis_sequences, trace
+from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 torch.set_num_threads(1)
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 import torch
-from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 from revcomp import cli
 from revcomp.checkpoint import save_checkpoint
 from revcomp.pretrained import shipped_models
+from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 torch.set_num_threads(1)
 

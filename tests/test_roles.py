@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 from revcomp.causal import ablate_units
 from revcomp.pretrained import load_model, shipped_models
 from revcomp.roles import ROLES, check_claim, eta_squared, label_role, role_counts, roles_per_step, unit_roles
 from revcomp.trace import analysis_sequences, trace
+from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 torch.set_num_threads(1)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import torch
-from tests.handset import CLOCK, COPIER, STORE, handset_model
 
 from revcomp.interventions import patch, patch_state, replace, scale_unit, set_unit, zero_unit
 from revcomp.model import Config, build_model
@@ -20,6 +19,7 @@ from revcomp.trace import (
     analysis_sequences,
     trace,
 )
+from tests.handset import CLOCK, COPIER, STORE, handset_model
 
 torch.set_num_threads(1)
 N = 10_000
