@@ -59,7 +59,7 @@ from revcomp import cli
 from revcomp.evaluate import EvalResult, evaluate, evaluate_batches
 from revcomp.model import Config, RevCompLSTM, build_model
 from revcomp.tasks import MAX_EXHAUSTIVE_LENGTH, TASKS, Task, all_sequences, random_sequences
-from revcomp.train import HELD_OUT_SEED_OFFSET
+from revcomp.train import HELD_OUT_SEED_OFFSET, optimisation_step
 
 SCHEDULES = ("constant", "cosine", "plateau")
 RESULTS_DIR = Path(str(resources.files("revcomp") / "results"))
@@ -312,13 +312,8 @@ def _train_stage(
         if recipe.replay and hard is not None and len(hard):
             k = max(1, int(recipe.replay * config.batch_size))
             seqs[:k] = hard[torch.randint(len(hard), (k,), generator=batches)]
-        logits = view.output_logits(seqs)
-        loss = loss_fn(logits.reshape(-1, 4), view.task.targets(seqs).reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        running_loss += loss.item()
+        # The view shares its modules with ``model``, so this steps ``model``'s parameters.
+        running_loss += optimisation_step(view, seqs, optimizer, loss_fn, config.grad_clip)
         running_n += 1
         if recipe.schedule == "cosine":
             scheduler.step()

@@ -83,13 +83,7 @@ def train(
     model.train()
     for step in range(1, max_steps + 1):
         seqs = random_sequences(config.batch_size, task.length, batches).to(device)
-        logits = model.output_logits(seqs)
-        loss = loss_fn(logits.reshape(-1, 4), task.targets(seqs).reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        running_loss += loss.item()
+        running_loss += optimisation_step(model, seqs, optimizer, loss_fn, config.grad_clip)
         running_n += 1
         out_of_time = time_budget_s is not None and time.perf_counter() - start >= time_budget_s
         if step % config.eval_every == 0 or step == max_steps or out_of_time:
@@ -119,6 +113,26 @@ def train(
         bar.close()
     model.eval()
     return result
+
+
+def optimisation_step(
+    model: RevCompLSTM,
+    seqs: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: nn.Module,
+    grad_clip: float,
+) -> float:
+    """One Adam step on a batch of base codes: cross-entropy at the output steps, clipped gradients.
+
+    Returns the batch loss. Shared by :func:`train` and the sweep trainer so the two stay identical.
+    """
+    logits = model.output_logits(seqs)
+    loss = loss_fn(logits.reshape(-1, 4), model.task.targets(seqs).reshape(-1))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return loss.item()
 
 
 def _progress_bar(total: int, name: str):
