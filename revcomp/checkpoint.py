@@ -105,6 +105,11 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[Config, dict[str, torch.Te
     metadata = header.get("__metadata__") or {}
     if metadata.get("format") != FORMAT or "revcomp_config" not in metadata:
         raise CheckpointError(f"{path}: a safetensors file, but not a revcomp checkpoint (no revcomp config)")
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: checkpoint format version {metadata.get('format_version')!r} is not supported "
+            f"(this revcomp reads version {FORMAT_VERSION})"
+        )
     try:
         config = Config.from_dict(json.loads(metadata["revcomp_config"]))
         extra = json.loads(metadata.get("extra", "{}"))
@@ -129,6 +134,10 @@ def load_checkpoint(path: str | os.PathLike, expect: Config | None = None) -> Re
             f"{path}: tensor names {sorted(tensors)} do not match the model's {sorted(expected)}"
         )
     for name, tensor in tensors.items():
+        if tensor.dtype != expected[name].dtype:
+            raise CheckpointError(
+                f"{path}: tensor {name} is {tensor.dtype}, but the model's weights are {expected[name].dtype}"
+            )
         if tensor.shape != expected[name].shape:
             raise CheckpointError(
                 f"{path}: tensor {name} has shape {tuple(tensor.shape)}, "

@@ -88,7 +88,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         eval_samples=args.eval_samples,
         threads=args.threads,
     )
-    result = train(config, progress=not args.quiet, device=args.device)
+    result = train(config, progress=not args.quiet, device=_device(args.device))
     command = "revcomp " + " ".join(shlex.quote(a) for a in args.argv)
     info = {
         "steps": result.steps,
@@ -109,6 +109,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _device(name: str):
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"--device {name!r} is not a device: use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {name!r} asked for CUDA, but no CUDA device is available here")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"--device {name!r} is not supported: use cpu, cuda or cuda:N")
+    return device
 
 
 def _metrics_path(out: str) -> str:

@@ -263,3 +263,20 @@ def test_torch_save_of_a_real_state_dict_is_refused(tiny_model, tmp_path):
     torch.save(tiny_model.state_dict(), path)
     with pytest.raises(CheckpointError, match="zip archive .*torch.save.*refusing to unpickle"):
         load_checkpoint(path)
+
+
+def test_unknown_format_version_is_refused(tiny_model, tmp_path):
+    path = tmp_path / "future.safetensors"
+    meta = {"format": FORMAT, "format_version": "99", "revcomp_config": tiny_model.config.to_json()}
+    path.write_bytes(st_save({k: v.contiguous() for k, v in tiny_model.state_dict().items()}, metadata=meta))
+    with pytest.raises(CheckpointError, match="format version '99' is not supported"):
+        load_checkpoint(path)
+
+
+def test_weights_of_the_wrong_dtype_are_refused(tiny_model, tmp_path):
+    path = tmp_path / "ints.safetensors"
+    meta = {"format": FORMAT, "format_version": "1", "revcomp_config": tiny_model.config.to_json()}
+    tensors = {k: v.to(torch.int64).contiguous() for k, v in tiny_model.state_dict().items()}
+    path.write_bytes(st_save(tensors, metadata=meta))
+    with pytest.raises(CheckpointError, match="torch.int64"):
+        load_checkpoint(path)

@@ -250,10 +250,14 @@ BAD = [
     (["train", "--task", "sideways", "--out", "{dir}/x.safetensors"], "invalid choice: 'sideways'"),
     (["train", "--length", "five", "--out", "{dir}/x.safetensors"], "invalid int value: 'five'"),
     (["train", "--length", "5"], "the following arguments are required: --out"),
+    (["train", "--device", "tpu9", "--out", "{dir}/x.safetensors"], "--device 'tpu9' is not a device"),
+    (["train", "--device", "meta", "--out", "{dir}/x.safetensors"], "--device 'meta' is not supported"),
     (["predict"], "the following arguments are required: SEQ"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required: command"),
 ]
+if not torch.cuda.is_available():  # on a GPU machine --device cuda trains instead
+    BAD.append((["train", "--device", "cuda", "--out", "{dir}/x.safetensors"], "no CUDA device is available"))
 
 
 @pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a) or "no-args" for a, _ in BAD])
