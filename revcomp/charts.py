@@ -363,8 +363,12 @@ def _step_labels(cache: Any, sequence: int = 0) -> pd.DataFrame:
     from revcomp.trace import TOKEN_LABELS
 
     tokens = cache.tokens[sequence].tolist()
-    return pd.DataFrame({"step": range(len(tokens)), "label": [
-        f"{t}:{TOKEN_LABELS[tok] if tok != 5 else '·'}" for t, tok in enumerate(tokens)]})
+    return pd.DataFrame(
+        {
+            "step": range(len(tokens)),
+            "label": [f"{t}:{TOKEN_LABELS[tok] if tok != 5 else '·'}" for t, tok in enumerate(tokens)],
+        }
+    )
 
 
 def sample_logits_frame(cache: Any, sequence: int = 0) -> pd.DataFrame:
@@ -375,20 +379,36 @@ def sample_logits_frame(cache: Any, sequence: int = 0) -> pd.DataFrame:
     probs = cache.output("probs")[sequence]
     target = cache.targets[sequence].tolist()
     predicted = cache.predictions[sequence].tolist()
-    return pd.DataFrame([
-        {"position": p, "step": cache.task.output_step(p), "base": BASES[b], "logit": float(logits[p, b]),
-         "probability": float(probs[p, b]), "target": BASES[target[p]], "predicted": BASES[predicted[p]],
-         "is_target": b == target[p]}
-        for p in range(cache.task.length) for b in range(4)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "position": p,
+                "step": cache.task.output_step(p),
+                "base": BASES[b],
+                "logit": float(logits[p, b]),
+                "probability": float(probs[p, b]),
+                "target": BASES[target[p]],
+                "predicted": BASES[predicted[p]],
+                "is_target": b == target[p],
+            }
+            for p in range(cache.task.length)
+            for b in range(4)
+        ]
+    )
 
 
 def logits_chart(frame: pd.DataFrame, title: str = "Logits at each output position") -> alt.LayerChart:
     """View 1: the four logits at every output position; the target base is outlined in black."""
     base = alt.Chart(frame).encode(
         x=alt.X("base:N", sort=list(BASE_ORDER), title=None, axis=alt.Axis(labels=False, ticks=False)),
-        tooltip=["position:O", "base:N", alt.Tooltip("logit:Q", format=".2f"),
-                 alt.Tooltip("probability:Q", format=".3f"), "target:N", "predicted:N"],
+        tooltip=[
+            "position:O",
+            "base:N",
+            alt.Tooltip("logit:Q", format=".2f"),
+            alt.Tooltip("probability:Q", format=".3f"),
+            "target:N",
+            "predicted:N",
+        ],
     )
     bars = base.mark_bar().encode(
         y=alt.Y("logit:Q", title="Logit"),
@@ -403,8 +423,9 @@ def logits_chart(frame: pd.DataFrame, title: str = "Logits at each output positi
     )
 
 
-def activation_heatmap_chart(frame: pd.DataFrame, cache: Any, sequence: int = 0,
-                             title: str = "Hidden state after each step") -> alt.Chart | alt.VConcatChart:
+def activation_heatmap_chart(
+    frame: pd.DataFrame, cache: Any, sequence: int = 0, title: str = "Hidden state after each step"
+) -> alt.Chart | alt.VConcatChart:
     """View 2: unit x step heatmap for one sequence (``frame`` from ``cache.to_frame(name, sequences=[i])``).
 
     With several quantities in ``frame`` the chart gets one row per quantity; gates (0..1) are
@@ -420,13 +441,22 @@ def activation_heatmap_chart(frame: pd.DataFrame, cache: Any, sequence: int = 0,
     def heatmap(quantity: str) -> alt.Chart:
         gate = quantity in ("input_gate", "forget_gate", "output_gate")
         scale = alt.Scale(scheme="purples", domain=[0, 1]) if gate else DIVERGING
-        return alt.Chart(data[data["quantity"] == quantity]).mark_rect().encode(
-            x=alt.X("label:N", sort=labels["label"].tolist(), title="Step: input token",
-                    axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("unit:O", title="Unit"),
-            color=alt.Color("value:Q", scale=scale, title=quantity if len(order) > 1 else "Activation"),
-            tooltip=["quantity:N", "step:O", "input:N", "unit:O", alt.Tooltip("value:Q", format=".3f")],
-        ).properties(width=alt.Step(30), height=alt.Step(14))
+        return (
+            alt.Chart(data[data["quantity"] == quantity])
+            .mark_rect()
+            .encode(
+                x=alt.X(
+                    "label:N",
+                    sort=labels["label"].tolist(),
+                    title="Step: input token",
+                    axis=alt.Axis(labelAngle=0),
+                ),
+                y=alt.Y("unit:O", title="Unit"),
+                color=alt.Color("value:Q", scale=scale, title=quantity if len(order) > 1 else "Activation"),
+                tooltip=["quantity:N", "step:O", "input:N", "unit:O", alt.Tooltip("value:Q", format=".3f")],
+            )
+            .properties(width=alt.Step(30), height=alt.Step(14))
+        )
 
     if len(order) == 1:
         return heatmap(order[0]).properties(title=title)
@@ -459,11 +489,20 @@ def unit_over_steps_frame(cache: Any, name: str = "hidden") -> pd.DataFrame:
     # A step where every sequence reads the same token (GO, BLANK) is labelled by it.
     columns = cache.tokens.T.tolist()
     token_at_step = [TOKEN_LABELS[col[0]] if len(set(col)) == 1 else "base" for col in columns]
-    return pd.DataFrame([
-        {"unit": u, "step": s, "mean": float(means[s, u]), "q10": float(quantiles[0][s, u]),
-         "q90": float(quantiles[1][s, u]), "input": token_at_step[s]}
-        for s in range(values.shape[1]) for u in range(values.shape[2])
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "unit": u,
+                "step": s,
+                "mean": float(means[s, u]),
+                "q10": float(quantiles[0][s, u]),
+                "q90": float(quantiles[1][s, u]),
+                "input": token_at_step[s],
+            }
+            for s in range(values.shape[1])
+            for u in range(values.shape[2])
+        ]
+    )
 
 
 def torch_quantiles(values: Any, qs: tuple[float, ...]) -> list[Any]:
@@ -472,37 +511,58 @@ def torch_quantiles(values: Any, qs: tuple[float, ...]) -> list[Any]:
     return [torch.quantile(values.double(), q, dim=0) for q in qs]
 
 
-def unit_explorer_chart(by_input: pd.DataFrame, over_steps: pd.DataFrame,
-                        name: str = "hidden state") -> alt.HConcatChart:
+def unit_explorer_chart(
+    by_input: pd.DataFrame, over_steps: pd.DataFrame, name: str = "hidden state"
+) -> alt.HConcatChart:
     """Views 3 and 4, linked: a unit x input-token heatmap and each unit's path over the steps.
 
     Click a unit (a heatmap row or a line) to highlight it in both charts; shift-click adds more.
     """
     pick = alt.selection_point(fields=["unit"], on="click", clear="dblclick")
     inputs = [t for t in ("A", "T", "G", "C", "GO", "BLANK") if t in set(by_input["input"])]
-    heat = alt.Chart(by_input, title=f"Mean {name} by the token just read").mark_rect().encode(
-        x=alt.X("input:N", sort=inputs, title="Token just read", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("unit:O", title="Unit"),
-        color=alt.Color("mean:Q", scale=DIVERGING, title="Mean"),
-        opacity=alt.condition(pick, alt.value(1), alt.value(0.25)),
-        tooltip=["unit:O", "input:N", alt.Tooltip("mean:Q", format=".3f"), "count:Q"],
-    ).properties(width=alt.Step(36), height=alt.Step(18)).add_params(pick)
+    heat = (
+        alt.Chart(by_input, title=f"Mean {name} by the token just read")
+        .mark_rect()
+        .encode(
+            x=alt.X("input:N", sort=inputs, title="Token just read", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("unit:O", title="Unit"),
+            color=alt.Color("mean:Q", scale=DIVERGING, title="Mean"),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.25)),
+            tooltip=["unit:O", "input:N", alt.Tooltip("mean:Q", format=".3f"), "count:Q"],
+        )
+        .properties(width=alt.Step(36), height=alt.Step(18))
+        .add_params(pick)
+    )
     lines_base = alt.Chart(over_steps, title=f"Each unit's {name} across steps (band: 10-90%)").encode(
         x=alt.X("step:O", title="Step", axis=alt.Axis(labelAngle=0)),
         color=alt.Color("unit:N", title="Unit"),
     )
     band = lines_base.mark_area(opacity=0.12).encode(y="q10:Q", y2="q90:Q").transform_filter(pick)
-    lines = lines_base.mark_line(point=True).encode(
-        y=alt.Y("mean:Q", title="Mean activation"),
-        opacity=alt.condition(pick, alt.value(1), alt.value(0.12)),
-        tooltip=["unit:N", "step:O", "input:N", alt.Tooltip("mean:Q", format=".3f"),
-                 alt.Tooltip("q10:Q", format=".3f"), alt.Tooltip("q90:Q", format=".3f")],
-    ).add_params(pick)
+    lines = (
+        lines_base.mark_line(point=True)
+        .encode(
+            y=alt.Y("mean:Q", title="Mean activation"),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.12)),
+            tooltip=[
+                "unit:N",
+                "step:O",
+                "input:N",
+                alt.Tooltip("mean:Q", format=".3f"),
+                alt.Tooltip("q10:Q", format=".3f"),
+                alt.Tooltip("q90:Q", format=".3f"),
+            ],
+        )
+        .add_params(pick)
+    )
     return alt.hconcat(heat, alt.layer(band, lines).properties(width=360, height=300))
 
 
-def pca_chart(frame: pd.DataFrame, explained: list[float], color_by: str = "x0",
-              title: str = "Hidden-state trajectories in their first two principal components") -> alt.Chart:
+def pca_chart(
+    frame: pd.DataFrame,
+    explained: list[float],
+    color_by: str = "x0",
+    title: str = "Hidden-state trajectories in their first two principal components",
+) -> alt.Chart:
     """Trajectories of a few sequences in PC1/PC2; points coloured by a stored base, labelled by step."""
     data = frame.copy()
     for column in data.columns:
@@ -515,11 +575,20 @@ def pca_chart(frame: pd.DataFrame, explained: list[float], color_by: str = "x0",
         opacity=alt.condition(pick, alt.value(0.9), alt.value(0.08)),
     )
     paths = base.mark_line(strokeWidth=1, color="#999999").encode(detail="sequence:N", order="step:Q")
-    points = base.mark_circle(size=45).encode(
-        color=alt.Color(f"{color_by}:N", scale=base_color_scale(), title=f"Base {color_by}"),
-        tooltip=["dna:N", "step:Q", "input:N", alt.Tooltip("pc1:Q", format=".2f"),
-                 alt.Tooltip("pc2:Q", format=".2f")],
-    ).add_params(pick)
+    points = (
+        base.mark_circle(size=45)
+        .encode(
+            color=alt.Color(f"{color_by}:N", scale=base_color_scale(), title=f"Base {color_by}"),
+            tooltip=[
+                "dna:N",
+                "step:Q",
+                "input:N",
+                alt.Tooltip("pc1:Q", format=".2f"),
+                alt.Tooltip("pc2:Q", format=".2f"),
+            ],
+        )
+        .add_params(pick)
+    )
     return alt.layer(paths, points).properties(width=420, height=340)
 
 
