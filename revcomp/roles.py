@@ -289,3 +289,164 @@ def check_claim(roles: pd.DataFrame, ablations: pd.DataFrame | None = None) -> d
     summary = "; ".join(f"{name}: {'supported' if ok else 'not found'}" for name, ok in parts.items())
     result["verdict"] = summary
     return result
+
+
+# ---------------------------------------------------------------------------
+# The three claims, judged on roles and ablations together
+
+CLOCK_MIN_LOSS = 0.10
+"""A clock unit loses at least this much whole-sequence accuracy when set to its overall mean ..."""
+CLOCK_KEEP = 0.10
+"""... but at most this share of that when set to its per-step mean: the model uses its time course."""
+LITTLE = 0.05
+"""A unit *costs little* when no ablation changes accuracy by this much."""
+TARGETED = 3.0
+"""A stored-base-k unit is *targeted* when its per-step mean costs the output that needs ``xk`` at least
+this many times what it costs the other answerable outputs on average."""
+CLAIMS = ("position", "base identity", "almost nothing")
+
+
+def pts(x: float) -> str:
+    """An accuracy difference in percentage points, one decimal below 10: ``pts(0.034) == '3.4 points'``."""
+    value = 100 * x + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = f"{value:.1f}" if abs(value) < 9.95 else f"{value:.0f}"
+    return f"{text} point{'' if text in ('1', '1.0') else 's'}"
+
+
+def units_text(units) -> str:
+    """``[1, 4, 6]`` as ``'units 1, 4 and 6'``; ``[]`` as ``'no unit'``."""
+    units = [str(u) for u in units]
+    if len(units) < 2:
+        return f"unit {units[0]}" if units else "no unit"
+    return f"units {', '.join(units[:-1])} and {units[-1]}"
+
+
+def _are(items) -> str:
+    return "is" if len(items) == 1 else "are"
+
+
+def unit_losses(ablations: pd.DataFrame) -> pd.DataFrame:
+    """Whole-sequence accuracy *lost* (answerable positions) per unit (int index) and ablation method."""
+    from revcomp.causal import ablation_summary
+
+    lost = -ablation_summary(ablations).drop(index="random (mean)")
+    lost.index = lost.index.astype(int)
+    return lost
+
+
+def stored_unit_effects(task, roles: pd.DataFrame, ablations: pd.DataFrame) -> pd.DataFrame:
+    """For each ``stored base k`` unit whose output is answerable: accuracy lost under its per-step-mean
+    ablation at the output that needs ``xk`` (``at_need``) and on average at the other answerable
+    outputs (``elsewhere``). Columns ``unit``, ``base``, ``position``, ``at_need``, ``elsewhere``."""
+    rows = ablations.query("kind == 'unit' and scope == 'position' and method == 'step_mean'")
+    per_position = -rows.pivot_table(index="unit", columns="position", values="change")
+    answerable = [p for p, ok in enumerate(task.answerable()) if ok]
+    effects = []
+    for u, k in roles.loc[roles["stored_base"] >= 0, ["unit", "stored_base"]].itertuples(index=False):
+        need = task.length - 1 - k
+        if need in answerable:
+            rest = per_position.loc[u, [p for p in answerable if p != need]].mean()
+            effects.append((int(u), int(k), need, float(per_position.loc[u, need]), float(rest)))
+    return pd.DataFrame(effects, columns=["unit", "base", "position", "at_need", "elsewhere"])
+
+
+def claim_verdicts(model: RevCompLSTM, roles: pd.DataFrame, ablations: pd.DataFrame) -> pd.DataFrame:
+    """Judge the write-up's three claims on one model: one row per claim in :data:`CLAIMS`.
+
+    ``roles`` is :func:`unit_roles` of the hidden state, ``ablations`` is
+    :func:`revcomp.causal.ablate_units`. Columns: ``claim``; ``verdict``
+    (``confirmed``, ``partly confirmed`` or ``refuted``); ``role_units`` (units
+    the role rules put in that part of the claim); ``causal_units`` (units an
+    ablation puts there); ``evidence`` (a sentence with the numbers). The tests:
+
+    - *position*: role ``position``; causally a **clock** (loses at least
+      :data:`CLOCK_MIN_LOSS` at its overall mean, at most :data:`CLOCK_KEEP` of
+      that at its per-step mean). Confirmed with both, partly with one.
+    - *base identity*: a ``current base`` or ``stored base`` role; causally a
+      stored-base unit that is **targeted** (see :data:`TARGETED`). Refuted with
+      no base unit, confirmed with a targeted one, partly otherwise.
+    - *almost nothing*: role ``inert`` or causally inert (see
+      :func:`check_claim`); partly when some unit costs less than :data:`LITTLE`.
+    """
+    H, lost = model.config.hidden_size, unit_losses(ablations)
+    claim = check_claim(roles, ablations)
+    counts = claim["counts"]
+    rows = []
+
+    position = claim["position_units"]
+    clocks = lost.index[(lost["mean"] >= CLOCK_MIN_LOSS) & (lost["step_mean"] <= CLOCK_KEEP * lost["mean"])]
+    clocks = [int(u) for u in clocks]
+    text = f"{len(position)} of {H} units {_are(position)} position units by their role scores" + (
+        f" ({units_text(position)})" if position else ""
+    )
+    text += f", and {len(clocks)} pass the clock test" + (
+        f" ({units_text(clocks)}: zeroing costs {', '.join(pts(x) for x in lost.loc[clocks, 'zero'])}, "
+        f"the per-step mean {', '.join(pts(x) for x in lost.loc[clocks, 'step_mean'])})"
+        if clocks
+        else ""
+    )
+    verdict = "confirmed" if position and clocks else "partly confirmed" if position or clocks else "refuted"
+    rows.append(("position", verdict, position, clocks, text + "."))
+
+    base = claim["base_units"]
+    effects = stored_unit_effects(model.task, roles, ablations)
+    targeted = effects[effects["at_need"] >= TARGETED * effects["elsewhere"]]
+    text = (
+        f"{len(base)} of {H} units {_are(base)} base units by their role scores "
+        f"({counts['current base']} current base, {counts['stored base']} stored base)."
+    )
+    text += "".join(
+        f" Unit {e.unit} stores `x{e.base}`: its per-step mean costs {pts(e.at_need)} at the output that "
+        f"needs `x{e.base}`, {pts(e.elsewhere)} elsewhere."
+        for e in targeted.itertuples()
+    )
+    if base:
+        from revcomp.causal import ablation_summary
+
+        random_cost = -ablation_summary(ablations).loc["random (mean)", "step_mean"]
+        base_cost = lost.loc[base, "step_mean"].mean()
+        text += f" A base unit's per-step mean costs {pts(base_cost)} on average, a random direction's " + (
+            f"{pts(random_cost)}: the base units are no more important than arbitrary directions."
+            if base_cost <= random_cost + LITTLE
+            else f"{pts(random_cost)}: here base units matter {base_cost / random_cost:.1f}× as much."
+        )
+    verdict = "refuted" if not base else "confirmed" if len(targeted) else "partly confirmed"
+    rows.append(("base identity", verdict, base, targeted["unit"].tolist(), text))
+
+    inert = sorted(set(claim["inert_units"]) | set(claim["causally_inert_units"]))
+    worst = lost.max(axis=1)
+    little = [int(u) for u in worst.index[worst < LITTLE]]
+    text = (
+        f"{len(inert)} of {H} units {_are(inert)} inert or change accuracy by less than "
+        f"{pts(CAUSAL_INERT_CHANGE)} under every ablation"
+        + (f" ({units_text(inert)})" if inert else "")
+        + f". The cheapest unit to lose, unit {worst.idxmin()}, costs {pts(worst.min())} under its most "
+        f"damaging ablation; the quietest, unit {roles['std'].idxmin()}, has a standard deviation of "
+        f"{roles['std'].min():.2f}"
+        + (
+            f"; {len(little)} cost less than {pts(LITTLE)} ({units_text(little)})"
+            if little and not inert
+            else ""
+        )
+    )
+    verdict = "confirmed" if inert else "partly confirmed" if little else "refuted"
+    rows.append(
+        ("almost nothing", verdict, claim["inert_units"], claim["causally_inert_units"] or little, text + ".")
+    )
+    return pd.DataFrame(rows, columns=["claim", "verdict", "role_units", "causal_units", "evidence"])
+
+
+def claim_table(roles: dict[str, pd.DataFrame], verdicts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Side by side, one column per model: hidden units, :func:`role_counts`, the number of causal clock
+    units and the verdict on each claim. ``roles`` maps a model name to its :func:`unit_roles`,
+    ``verdicts`` to its :func:`claim_verdicts`."""
+    columns = {}
+    for name, frame in verdicts.items():
+        by_claim = frame.set_index("claim")
+        columns[name] = {
+            "hidden units": len(roles[name]),
+            **role_counts(roles[name]),
+            "clock units (causal)": len(by_claim.loc["position", "causal_units"]),
+            **{f"{claim}?": verdict for claim, verdict in by_claim["verdict"].items()},
+        }
+    return pd.DataFrame(columns)

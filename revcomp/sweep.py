@@ -873,6 +873,75 @@ def capacity_table(runs) -> Any:
     return table.drop(columns=["eval_exhaustive", "eval_inputs"])
 
 
+def inputs_wrong(runs) -> Any:
+    """Per run (a Series aligned with ``runs``): inputs not entirely right in its final check."""
+    right = (runs["whole_sequence_accuracy"] * runs["eval_inputs"]).round()
+    return (runs["eval_inputs"] - right).astype(int)
+
+
+def configuration_table(runs) -> Any:
+    """One row per (length, recipe, hidden size) of a results DataFrame: how many seeds solved it.
+
+    Columns: L, recipe (``constant`` shown as ``plain``), H, ``seeds solved`` (``"2 / 3"``),
+    ``inputs wrong, per seed`` (comma-separated, in seed order), ``checked`` (most inputs any
+    seed's final check saw), ``median steps`` and ``median s`` (training seconds).
+    """
+    table = runs.assign(recipe=runs["recipe"].replace({"constant": "plain"}), wrong=inputs_wrong(runs))
+    table = table.sort_values("seed").groupby(["length", "recipe", "hidden_size"])
+    out = table.agg(
+        seeds=("seed", "nunique"),
+        solved=("solved", "sum"),
+        wrong=("wrong", lambda w: ", ".join(f"{int(v):,}" for v in w)),
+        checked=("eval_inputs", "max"),
+        steps=("steps", "median"),
+        seconds=("train_seconds", "median"),
+    ).reset_index()
+    out["seeds solved"] = [f"{int(n)} / {s}" for n, s in zip(out["solved"], out["seeds"], strict=True)]
+    out = out.rename(
+        columns={
+            "length": "L",
+            "hidden_size": "H",
+            "wrong": "inputs wrong, per seed",
+            "steps": "median steps",
+            "seconds": "median s",
+        }
+    )
+    columns = [
+        "L",
+        "recipe",
+        "H",
+        "seeds solved",
+        "inputs wrong, per seed",
+        "checked",
+        "median steps",
+        "median s",
+    ]
+    return out[columns]
+
+
+def failing_configurations(runs) -> Any:
+    """The (length, recipe, hidden size) configurations where at least one seed did not solve the task.
+
+    Columns: L, recipe (``constant`` shown as ``plain``), H, ``seeds failing``, ``seeds``, ``worst seed:
+    inputs wrong`` and ``checked`` (most inputs a failing seed's final check saw).
+    """
+    runs = runs.assign(recipe=runs["recipe"].replace({"constant": "plain"}), wrong=inputs_wrong(runs))
+    keys = ["length", "recipe", "hidden_size"]
+    seeds = runs.groupby(keys)["seed"].nunique().rename("seeds")
+    failed = runs[~runs["solved"].astype(bool)].groupby(keys)
+    table = failed.agg(failing=("seed", "nunique"), worst=("wrong", "max"), checked=("eval_inputs", "max"))
+    table = table.join(seeds).reset_index()
+    names = {
+        "length": "L",
+        "hidden_size": "H",
+        "failing": "seeds failing",
+        "worst": "worst seed: inputs wrong",
+    }
+    return table.rename(columns=names)[
+        ["L", "recipe", "H", "seeds failing", "seeds", *list(names.values())[3:], "checked"]
+    ]
+
+
 def generalization_summary(runs) -> Any:
     """Mean, worst and best seed's whole-sequence accuracy per (training regime, test length).
 

@@ -7,7 +7,19 @@ import torch
 
 from revcomp.causal import ablate_units
 from revcomp.pretrained import load_model, shipped_models
-from revcomp.roles import ROLES, check_claim, eta_squared, label_role, role_counts, roles_per_step, unit_roles
+from revcomp.roles import (
+    CLAIMS,
+    ROLES,
+    check_claim,
+    claim_verdicts,
+    eta_squared,
+    label_role,
+    pts,
+    role_counts,
+    roles_per_step,
+    unit_roles,
+    units_text,
+)
 from revcomp.trace import analysis_sequences, trace
 from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
@@ -114,3 +126,22 @@ def test_trained_model_roles_are_scored_consistently():
     # The scores are shares of variance.
     score_columns = [c for c in roles.columns if c.startswith(("eta2_", "within_"))]
     assert ((roles[score_columns] >= 0) & (roles[score_columns] <= 1)).all().all()
+
+
+def test_claim_verdicts_on_the_hand_set_model():
+    model = handset_model("delayed", 3)
+    verdicts = claim_verdicts(model, unit_roles(model), ablate_units(model, n_random=2)).set_index("claim")
+    assert list(verdicts.index) == list(CLAIMS)
+    # The clock is a position unit, but not a causal clock: the store only needs its h to be non-zero
+    # after step 0, so setting it to its overall mean costs nothing.
+    assert verdicts.loc["position", "verdict"] == "partly confirmed"
+    assert verdicts.loc["position", "role_units"] == [CLOCK]
+    assert verdicts.loc["position", "causal_units"] == []
+    # The store's per-step mean breaks exactly the output that needs x0: a targeted stored-base unit.
+    assert verdicts.loc["base identity", "verdict"] == "confirmed"
+    assert verdicts.loc["base identity", "causal_units"] == [STORE]
+    assert verdicts.loc["almost nothing", "verdict"] == "confirmed"
+    assert verdicts.loc["almost nothing", "role_units"] == [INERT]
+    assert verdicts.loc["almost nothing", "causal_units"] == [COPIER, UNREAD, INERT]
+    assert all(isinstance(text, str) and text for text in verdicts["evidence"])
+    assert pts(0.034) == "3.4 points" and pts(0.5) == "50 points" and units_text([1, 2]) == "units 1 and 2"

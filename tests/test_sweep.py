@@ -17,9 +17,12 @@ from revcomp.sweep import (
     RunSpec,
     _confirm,
     at_length,
+    configuration_table,
     evaluate_at_length,
+    failing_configurations,
     fit,
     frontier,
+    inputs_wrong,
     load_frontier,
     load_results,
     read_results,
@@ -296,3 +299,31 @@ def test_committed_results_load():
     assert len(load_results("generalization")) > 0
     summary = load_frontier()
     assert summary["rows"]
+
+
+def test_configuration_table_counts_solved_seeds_and_wrong_inputs():
+    runs = pd.DataFrame(
+        {
+            "length": [5, 5, 5, 5],
+            "recipe": ["constant", "constant", "cosine", "constant"],
+            "hidden_size": [4, 4, 4, 6],
+            "seed": [1, 0, 0, 0],
+            "solved": [False, True, True, True],
+            "whole_sequence_accuracy": [0.75, 1.0, 1.0, 1.0],
+            "eval_inputs": [1024, 1024, 1024, 512],
+            "steps": [100, 300, 200, 50],
+            "train_seconds": [1.0, 3.0, 2.0, 0.5],
+        }
+    )
+    assert inputs_wrong(runs).tolist() == [256, 0, 0, 0]
+    table = configuration_table(runs)
+    assert table[["recipe", "H", "seeds solved"]].values.tolist() == [
+        ["cosine", 4, "1 / 1"],
+        ["plain", 4, "1 / 2"],
+        ["plain", 6, "1 / 1"],
+    ]
+    plain4 = table.iloc[1]
+    assert plain4["inputs wrong, per seed"] == "0, 256"  # seed order
+    assert plain4["median steps"] == 200 and plain4["checked"] == 1024
+    failing = failing_configurations(runs)
+    assert failing.values.tolist() == [[5, "plain", 4, 1, 2, 256, 1024]]

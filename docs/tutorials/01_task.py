@@ -98,7 +98,7 @@ summary = (
 )
 summary
 
-# %%
+# %% tags=["hide-input"]
 aligned5 = summary.query("task == 'aligned' and length == 5").iloc[0]
 aligned10 = summary.query("task == 'aligned' and length == 10").iloc[0]
 display(

@@ -75,7 +75,7 @@ per_position = pd.DataFrame(
 )
 charts.position_accuracy_chart(per_position)
 
-# %%
+# %% tags=["hide-input"]
 a, d = scores["aligned"], scores["delayed"]
 display(
     Markdown(

@@ -52,7 +52,7 @@ print("predicted:", revcomp.decode(sample.predictions[0]), " expected:", revcomp
 logits = charts.sample_logits_frame(sample)
 charts.logits_chart(logits)
 
-# %%
+# %% tags=["hide-input"]
 margins = (
     logits.assign(other=lambda f: f["logit"].where(~f["is_target"]))
     .groupby("position")
@@ -122,7 +122,7 @@ few = analysis_sequences(model.task.length)[:: 1024 // 48]
 trajectories = pca_frame(trace(model, few), "hidden", n_components=2, result=hidden_pca)
 charts.pca_chart(trajectories, hidden_pca.explained_variance_ratio.tolist(), color_by="x0")
 
-# %%
+# %% tags=["hide-input"]
 ratios = hidden_pca.explained_variance_ratio
 cell_pca = pca(everything, "cell")
 display(

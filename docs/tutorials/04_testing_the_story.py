@@ -29,13 +29,14 @@
 # %%
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import Markdown
 
 import revcomp
 from revcomp import charts
 from revcomp import roles as rules
 from revcomp.causal import ablate_units, ablation_summary, interchange, probe_patching
 from revcomp.probes import probe_accuracy, probe_gap
+from revcomp.roles import claim_verdicts, pts, stored_unit_effects, unit_losses, units_text
 from revcomp.trace import analysis_sequences, trace
 
 torch.set_num_threads(1)  # thousands of tiny tensor operations: one thread beats two
@@ -45,33 +46,6 @@ seqs = analysis_sequences(L)  # every possible input
 cache = trace(model, seqs)
 accuracy = cache.accuracy()["whole_sequence"]
 print(f"{model.config.name}: {H} hidden units, {len(seqs):,} inputs, whole-sequence accuracy {accuracy}")
-
-# %% [markdown]
-# A few small helpers turn numbers into prose, so that every number on this page is computed:
-
-
-# %%
-def say(text: str) -> None:
-    display(Markdown(text))
-
-
-def pts(x: float) -> str:
-    """An accuracy difference in percentage points: one decimal below 10."""
-    value = 100 * x + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{value:.1f}" if abs(value) < 9.95 else f"{value:.0f}"
-    return f"{text} point{'' if text in ('1', '1.0') else 's'}"
-
-
-def are(items: list) -> str:
-    return "is" if len(items) == 1 else "are"
-
-
-def units_text(units: list) -> str:
-    units = [str(u) for u in units]
-    if len(units) < 2:
-        return f"unit {units[0]}" if units else "no unit"
-    return f"units {', '.join(units[:-1])} and {units[-1]}"
-
 
 # %% [markdown]
 # ## Roles, computed
@@ -103,12 +77,12 @@ hidden_roles = rules.unit_roles(cache, "hidden")
 cell_roles = rules.unit_roles(cache, "cell")
 hidden_roles[["unit", "role", "detail"]].assign(**{"cell-state role": cell_roles["role"]}).set_index("unit")
 
-# %%
+# %% tags=["hide-input"]
 counts, cell_counts = rules.role_counts(hidden_roles), rules.role_counts(cell_roles)
 top_step = hidden_roles.loc[hidden_roles["eta2_step"].idxmax()]
 quietest = hidden_roles.loc[hidden_roles["std"].idxmin()]
 side = "above" if top_step["eta2_step"] >= rules.POSITION_SHARE else "below"
-say(
+Markdown(
     f"Hidden state: **{', '.join(f'{n} {role}' for role, n in counts.items())}**. Cell state: "
     f"{', '.join(f'{n} {role}' for role, n in cell_counts.items())}. The unit most tied to the step "
     f"is unit {top_step['unit']} (η² = {top_step['eta2_step']:.2f}), {side} the "
@@ -141,29 +115,7 @@ ablations = ablate_units(model, seqs, n_random=N_RANDOM)
 charts.role_ablation_chart(charts.role_score_frame(hidden_roles), charts.ablation_frame(ablations))
 
 
-# %%
-def unit_losses(ablations: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy lost (every answerable position right) per unit (rows) and ablation method."""
-    lost = -ablation_summary(ablations).drop(index="random (mean)")
-    lost.index = lost.index.astype(int)
-    return lost
-
-
-def stored_unit_effects(model, roles: pd.DataFrame, ablations: pd.DataFrame) -> list[tuple]:
-    """For each stored-base unit: (unit, k, points lost at the output that needs xk, mean elsewhere),
-    under its per-step-mean ablation, over the answerable positions."""
-    per_position = ablations.query("kind == 'unit' and scope == 'position' and method == 'step_mean'")
-    per_position = -per_position.pivot_table(index="unit", columns="position", values="change")
-    answerable = [p for p, ok in enumerate(model.task.answerable()) if ok]
-    effects = []
-    for u, k in roles.loc[roles["stored_base"] >= 0, ["unit", "stored_base"]].itertuples(index=False):
-        need = model.task.length - 1 - k
-        if need in answerable:
-            rest = per_position.loc[u, [p for p in answerable if p != need]].mean()
-            effects.append((u, k, per_position.loc[u, need], rest))
-    return effects
-
-
+# %% tags=["hide-input"]
 HALF = 0.6  # "the time course is used": per-step mean costs at most this share of what zero costs
 lost = unit_losses(ablations)
 control = -ablation_summary(ablations).loc["random (mean)"]
@@ -172,7 +124,7 @@ draws = -ablations.query("kind == 'random direction' and scope == 'answerable' a
 ]
 above = int((lost["zero"] > draws.max()).sum())
 time_used = lost.index[lost["step_mean"] <= HALF * lost["zero"]].tolist()
-say(
+Markdown(
     f"Zeroing one unit costs **{pts(lost['zero'].min())}** to **{pts(lost['zero'].max())}** of "
     f"whole-sequence accuracy; zeroing a random direction costs {pts(control['zero'])} on average "
     f"(from {pts(draws.min())} to {pts(draws.max())} over {N_RANDOM} draws), and "
@@ -188,7 +140,9 @@ say(
         f"Unit {u}, the stored-`x{k}` unit, shows its job in the per-position panel: its per-step mean "
         f"costs {pts(need)} at output {L - 1 - k}, the one that needs `x{k}`, and {pts(rest)} on "
         "average elsewhere."
-        for u, k, need, rest in stored_unit_effects(model, hidden_roles, ablations)
+        for u, k, need, rest in stored_unit_effects(model.task, hidden_roles, ablations)[
+            ["unit", "base", "at_need", "elsewhere"]
+        ].itertuples(index=False)
     )
 )
 
@@ -212,7 +166,7 @@ MLP_HIDDEN, MLP_STEPS = 16, 100  # small MLP probes, so that the page builds in 
 probes = probe_accuracy(cache, hidden=MLP_HIDDEN, mlp_steps=MLP_STEPS)
 charts.probe_grid_chart(charts.probe_grid_frame(probes, cache))
 
-# %%
+# %% tags=["hide-input"]
 gap = probe_gap(probes)  # read bases only: linear, mlp and gap = mlp - linear
 mean = gap.groupby("quantity")[["linear", "mlp"]].mean()
 before = gap[gap["step"] == L - 1].groupby("quantity")[["linear", "mlp"]].mean()
@@ -220,7 +174,7 @@ unread = probes.loc[~probes["read"], "test_accuracy"]
 widest = gap.loc[gap["gap"].idxmax()]
 at_use = probes[probes["step"] == probes["base"].map(lambda k: model.task.output_step(L - 1 - k))]
 onion = widest["gap"] >= 0.1
-say(
+Markdown(
     f"Fitted on {probes['n_train'].iloc[0]:,} inputs and scored on {probes['n_test'].iloc[0]:,} "
     f"(MLP probes: {MLP_HIDDEN} hidden units, {MLP_STEPS} full-batch Adam steps). Over every step and "
     f"every base already read, held-out accuracy is **{mean.loc['hidden', 'linear']:.2f} linear, "
@@ -259,7 +213,7 @@ say(
 patched = interchange(model, seqs)
 charts.interchange_chart(charts.interchange_frame(patched, cache))
 
-# %%
+# %% tags=["hide-input"]
 should = patched[patched["expected"] == "A"].groupby("state")["switched"].mean()
 stray = patched[patched["expected"] == "B"].groupby("state")["switched"].mean()
 at_end = patched.query("expected == 'A' and step == @L - 1").groupby("state")["switched"].mean()
@@ -267,7 +221,7 @@ both = patched[patched["state"] == "both"]
 exact = int((both["switched"].where(both["expected"] == "A", both["stayed"]) > 0.99).sum())
 writing = patched.query("state == 'hidden'")
 writing = writing[writing["step"] == writing["position"].map(model.task.output_step)]["switched"].mean()
-say(
+Markdown(
     f"Patching the whole state switches **{should['both']:.0%}** of the outlined outputs and "
     f"{stray['both']:.1%} of the others; {exact} of {len(both)} step × position cells follow the "
     f"prediction exactly. The cell state alone switches {should['cell']:.0%} of the outlined outputs, "
@@ -294,7 +248,7 @@ N_PATCH_RANDOM = 3
 patch_frame = charts.probe_patching_frame(probe_patching(model, seqs, n_random=N_PATCH_RANDOM))
 charts.probe_patching_chart(patch_frame)
 
-# %%
+# %% tags=["hide-input"]
 need = patch_frame.query("where == 'the output that needs it'").pivot(
     index="base", columns="kind", values="switched"
 )
@@ -302,7 +256,7 @@ rest = patch_frame.query("where == 'the other outputs'").pivot(
     index="base", columns="kind", values="switched"
 )
 beats = need.index[need["probe subspace"] > need["random subspace"] + 0.2].tolist()
-say(
+Markdown(
     "At the output that needs the base, patching the probe subspace switches "
     + ", ".join(f"`{b}` {v:.2f}" for b, v in need["probe subspace"].items())
     + f"; random subspaces ({N_PATCH_RANDOM} draws) switch {need['random subspace'].min():.2f}–"
@@ -321,106 +275,38 @@ say(
 )
 
 # %% [markdown]
-# ## The three claims, for `delayed-L5-H8`
+# ## The three claims, for the delayed-L5-H8 model
 #
-# Each part of the write-up's sentence is now judged on the evidence above. Roles decide the
-# correlational half; two definitions, set in the next cell, make the causal half precise.
+# Each part of the write-up's sentence is now judged on the evidence above by
+# `revcomp.roles.claim_verdicts`: roles decide the correlational half, and these definitions (constants
+# of `revcomp.roles`) the causal half.
 
-# %%
-CLOCK_MIN_LOSS, CLOCK_KEEP, LITTLE = 0.10, 0.10, 0.05
-say(
-    f"- A **clock unit** loses at least {pts(CLOCK_MIN_LOSS)} when set to its overall mean but at most "
-    f"{CLOCK_KEEP:.0%} of that when set to its per-step mean: what the model needs from it is its time "
+# %% tags=["hide-input"]
+Markdown(
+    f"- A **clock unit** loses at least {pts(rules.CLOCK_MIN_LOSS)} when set to its overall mean but at most "
+    f"{rules.CLOCK_KEEP:.0%} of that when set to its per-step mean: what the model needs from it is its time "
     "course, i.e. position.\n"
+    f"- A stored-base unit is **targeted** when its per-step mean costs the output that needs its base at "
+    f"least {rules.TARGETED:g} times what it costs the other outputs on average.\n"
     f"- A unit **does almost nothing** if it is inert by the role rules or changes accuracy by less than "
     f"{pts(rules.CAUSAL_INERT_CHANGE)} under every ablation (`revcomp.roles.check_claim`); it costs "
-    f"*little* under {pts(LITTLE)}."
+    f"*little* under {pts(rules.LITTLE)}."
 )
 
-
 # %%
-def judge(model, roles: pd.DataFrame, ablations: pd.DataFrame) -> dict:
-    """A verdict and the evidence, in words, for each of the three claims."""
-    H, lost = model.config.hidden_size, unit_losses(ablations)
-    claim = rules.check_claim(roles, ablations)
-    c = claim["counts"]
-    random_cost = -ablation_summary(ablations).loc["random (mean)", "step_mean"]
+main = claim_verdicts(model, hidden_roles, ablations)
+main
 
-    position = claim["position_units"]
-    clocks = lost.index[(lost["mean"] >= CLOCK_MIN_LOSS) & (lost["step_mean"] <= CLOCK_KEEP * lost["mean"])]
-    text = f"{len(position)} of {H} units {are(position)} position units by their role scores" + (
-        f" ({units_text(position)})" if position else ""
-    )
-    text += f", and {len(clocks)} pass the clock test" + (
-        f" ({units_text(clocks)}: zeroing costs {', '.join(pts(x) for x in lost.loc[clocks, 'zero'])}, the "
-        f"per-step mean {', '.join(pts(x) for x in lost.loc[clocks, 'step_mean'])})"
-        if len(clocks)
-        else ""
-    )
-    verdicts = {
-        "position": "confirmed"
-        if position and len(clocks)
-        else "partly confirmed"
-        if position or len(clocks)
-        else "refuted"
-    }
-    evidence = {"position": text + "."}
-
-    base = claim["base_units"]
-    targeted = [e for e in stored_unit_effects(model, roles, ablations) if e[2] >= 3 * e[3]]
-    text = (
-        f"{len(base)} of {H} units {are(base)} base units by their role scores "
-        f"({c['current base']} current base, {c['stored base']} stored base)."
-    )
-    text += "".join(
-        f" Unit {u} stores `x{k}`: its per-step mean costs {pts(a)} at the output that needs `x{k}`, "
-        f"{pts(b)} elsewhere."
-        for u, k, a, b in targeted
-    )
-    if base:
-        base_cost = lost.loc[base, "step_mean"].mean()
-        text += (
-            f" A base unit's per-step mean costs {pts(base_cost)} on average, a random direction's "
-            f"{pts(random_cost)}"
-            + (
-                ": the base units are no more important than arbitrary directions."
-                if base_cost <= random_cost + 0.05
-                else f": here base units matter {base_cost / random_cost:.1f}× as much."
-            )
-        )
-    verdicts["base identity"] = "refuted" if not base else "confirmed" if targeted else "partly confirmed"
-    evidence["base identity"] = text
-
-    inert = sorted(set(claim["inert_units"]) | set(claim["causally_inert_units"]))
-    worst = lost.max(axis=1)
-    little = worst.index[worst < LITTLE].tolist()
-    text = (
-        f"{len(inert)} of {H} units {are(inert)} inert or change accuracy by less than "
-        f"{pts(rules.CAUSAL_INERT_CHANGE)} under every ablation"
-        + (f" ({units_text(inert)})" if inert else "")
-        + f". The cheapest unit to lose, unit {worst.idxmin()}, costs {pts(worst.min())} under its most "
-        f"damaging ablation; the quietest, unit {roles['std'].idxmin()}, has a standard deviation of "
-        f"{roles['std'].min():.2f}"
-        + (
-            f"; {len(little)} cost less than {pts(LITTLE)} ({units_text(little)})"
-            if little and not inert
-            else ""
-        )
-    )
-    verdicts["almost nothing"] = "confirmed" if inert else "partly confirmed" if little else "refuted"
-    evidence["almost nothing"] = text + "."
-    return {"H": H, "counts": c, "verdicts": verdicts, "evidence": evidence, "clocks": list(clocks)}
-
-
-main = judge(model, hidden_roles, ablations)
-e, v = main["evidence"], main["verdicts"]
-say(
+# %% tags=["hide-input"]
+v, e = main.set_index("claim")["verdict"], main.set_index("claim")["evidence"]
+clocks = main.set_index("claim").loc["position", "causal_units"]
+Markdown(
     f"1. *Some neurons encode position* — **{v['position']}**. {e['position']}"
     + (
         f" The step still matters: for {units_text(time_used)} the per-step mean costs at most "
         f"{HALF:.0%} of what zero costs, so their time course is used, but each also carries which input "
         "was read. Position is spread over several units; none is the clock."
-        if time_used and not main["clocks"]
+        if time_used and not clocks
         else ""
     )
     + f"\n2. *Some neurons encode base identity* — **{v['base identity']}**. {e['base identity']} The "
@@ -442,71 +328,57 @@ say(
 
 # %%
 ABLATION_INPUTS, N_RANDOM_OTHERS = 512, 4  # for the two other models, to keep the page fast
-studies = {
-    "delayed-L5-H8": dict(main, roles=hidden_roles, ablations=ablations, n=(len(seqs), len(seqs), N_RANDOM))
-}
+roles_of, ablations_of, verdicts_of = {"delayed-L5-H8": hidden_roles}, {"delayed-L5-H8": ablations}, {}
+inputs = {"delayed-L5-H8": (len(seqs), len(seqs), N_RANDOM)}
 for name in ("aligned-L5-H8", "delayed-L10-H32"):
     other = revcomp.load_model(name)
     other_seqs = analysis_sequences(other.task.length)  # all 4**L inputs, or 4,096 random ones
-    other_roles = rules.unit_roles(trace(other, other_seqs), "hidden")
-    other_ablations = ablate_units(other, other_seqs[:ABLATION_INPUTS], n_random=N_RANDOM_OTHERS)
-    n = (len(other_seqs), min(ABLATION_INPUTS, len(other_seqs)), N_RANDOM_OTHERS)
-    studies[name] = dict(
-        judge(other, other_roles, other_ablations), roles=other_roles, ablations=other_ablations, n=n
-    )
-
-pd.DataFrame(
-    {
-        name: {
-            "hidden units": s["H"],
-            "inputs: roles / ablations": f"{s['n'][0]:,} / {s['n'][1]:,}",
-            **s["counts"],
-            "clock units (causal)": len(s["clocks"]),
-            **{f"{claim}?": verdict for claim, verdict in s["verdicts"].items()},
-        }
-        for name, s in studies.items()
-    }
-)
+    roles_of[name] = rules.unit_roles(trace(other, other_seqs), "hidden")
+    ablations_of[name] = ablate_units(other, other_seqs[:ABLATION_INPUTS], n_random=N_RANDOM_OTHERS)
+    verdicts_of[name] = claim_verdicts(other, roles_of[name], ablations_of[name])
+    inputs[name] = (len(other_seqs), min(ABLATION_INPUTS, len(other_seqs)), N_RANDOM_OTHERS)
+verdicts_of = {"delayed-L5-H8": main, **verdicts_of}
+table = rules.claim_table(roles_of, verdicts_of)
+table
 
 # %%
 charts.model_ablation_chart(
-    pd.concat([charts.model_ablation_frame(name, s["roles"], s["ablations"]) for name, s in studies.items()])
+    pd.concat([charts.model_ablation_frame(name, roles_of[name], ablations_of[name]) for name in roles_of])
 )
 
-# %%
-say(
+# %% tags=["hide-input"]
+Markdown(
     "\n\n".join(
-        f"**`{name}`** — roles on {s['n'][0]:,} inputs, ablations on {s['n'][1]:,} with {s['n'][2]} random "
-        "directions.\n\n"
+        f"**`{name}`** — roles on {n[0]:,} inputs, ablations on {n[1]:,} with {n[2]} random directions.\n\n"
         + "\n".join(
-            f"- *{claim.capitalize()}* — **{s['verdicts'][claim]}**. {s['evidence'][claim]}"
-            for claim in s["verdicts"]
+            f"- *{c.claim.capitalize()}* — **{c.verdict}**. {c.evidence}"
+            for c in verdicts_of[name].itertuples()
         )
-        for name, s in studies.items()
+        for name, n in inputs.items()
         if name != "delayed-L5-H8"
     )
 )
 
-# %%
-split = {claim: {s["verdicts"][claim] for s in studies.values()} for claim in main["verdicts"]}
-mixed = {name: s["counts"]["mixed"] / s["H"] for name, s in studies.items()}
-mixed_largest = all(s["counts"]["mixed"] == max(s["counts"].values()) for s in studies.values())
-tied = [n for n, s in studies.items() if sorted(s["counts"].values())[-2] == s["counts"]["mixed"]]
-say(
+# %% tags=["hide-input"]
+verdict_rows = table.loc[[f"{claim}?" for claim in rules.CLAIMS]]
+counts = table.loc[list(rules.ROLES)]
+mixed_largest = (counts.loc["mixed"] == counts.max()).all()
+tied = [name for name in counts if sorted(counts[name])[-2] == counts.loc["mixed", name]]
+Markdown(
     (
         "So the write-up's sentence is not a fact about LSTMs but a description of one model: whether each "
         "part holds depends on which model you open. "
-        if any(len(v) > 1 for v in split.values())
+        if (verdict_rows.nunique(axis=1) > 1).any()
         else "The three models agree on every part of the sentence. "
     )
     + " ".join(
-        f"*{claim.capitalize()}*: "
+        f"*{claim[:-1].capitalize()}*: "
         + (
-            f"{next(iter(verdicts))} for all three."
-            if len(verdicts) == 1
-            else "; ".join(f"{s['verdicts'][claim]} for `{name}`" for name, s in studies.items()) + "."
+            f"{row.iloc[0]} for all three."
+            if row.nunique() == 1
+            else "; ".join(f"{verdict} for `{name}`" for name, verdict in row.items()) + "."
         )
-        for claim, verdicts in split.items()
+        for claim, row in verdict_rows.iterrows()
     )
     + (
         " What holds in all three is duller: mixed units, with no single role, are the largest group in "
@@ -514,7 +386,9 @@ say(
         if mixed_largest
         else " Mixed units, with no single role, make up "
     )
-    + ", ".join(f"{share:.0%} of `{name}`" for name, share in mixed.items())
+    + ", ".join(
+        f"{counts.loc['mixed', name] / table.loc['hidden units', name]:.0%} of `{name}`" for name in table
+    )
     + (". One neuron per concept is the exception." if mixed_largest else ".")
 )
 

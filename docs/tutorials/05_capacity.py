@@ -33,7 +33,16 @@ from IPython.display import Markdown, display
 
 import revcomp
 from revcomp import charts
-from revcomp.sweep import CRITERION, capacity_table, generalization_summary, load_frontier, load_results
+from revcomp.sweep import (
+    CRITERION,
+    capacity_table,
+    configuration_table,
+    failing_configurations,
+    generalization_summary,
+    inputs_wrong,
+    load_frontier,
+    load_results,
+)
 
 runs = load_results("capacity")
 runs["recipe"] = runs["recipe"].replace({"constant": "plain"})
@@ -46,16 +55,11 @@ def pct(x: float, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
-def wrong(row) -> int:
-    """Inputs not entirely right in a run's final check."""
-    return int(row["eval_inputs"] - round(row["whole_sequence_accuracy"] * row["eval_inputs"]))
-
-
 def listing(values) -> str:
     return ", ".join(f"{int(v):,}" for v in values)
 
 
-runs["wrong"] = runs.apply(wrong, axis=1)
+runs["wrong"] = inputs_wrong(runs)
 specs = pd.DataFrame(list(runs["spec"]))
 recipes = pd.DataFrame(list(specs["recipe"]))
 defaults = revcomp.Config()
@@ -63,7 +67,7 @@ defaults = revcomp.Config()
 # %% [markdown]
 # ## How a run is judged
 
-# %%
+# %% tags=["hide-input"]
 final_samples = int(specs["eval_samples"].iloc[0])
 exhaustive_max = int(specs["exhaustive_max_length"].iloc[0])
 n_seeds = int(summary["seeds_required"])
@@ -97,7 +101,7 @@ display(
 # %% [markdown]
 # The commands behind the committed runs:
 
-# %%
+# %% tags=["hide-input"]
 commands = runs.groupby("command", sort=False).size()
 display(Markdown("\n".join(f"* `{cmd}` ({n} runs)" for cmd, n in commands.items())))
 
@@ -111,30 +115,11 @@ display(Markdown("\n".join(f"* `{cmd}` ({n} runs)" for cmd, n in commands.items(
 charts.capacity_chart(capacity_table(runs))
 
 # %%
-table = (
-    runs.groupby(["length", "recipe", "hidden_size"])
-    .agg(
-        seeds=("seed", "nunique"),
-        solved=("solved", "sum"),
-        wrong=("wrong", listing),
-        checked=("eval_inputs", "max"),
-        median_steps=("steps", "median"),
-        median_seconds=("train_seconds", "median"),
-    )
-    .reset_index()
-)
-lines = [
-    "| L | recipe | H | seeds solved | inputs wrong, per seed (of up to) | median steps | median s |",
-    "|---|---|---|---|---|---|---|",
-]
-for r in table.itertuples():
-    lines.append(
-        f"| {r.length} | {r.recipe} | {r.hidden_size} | {int(r.solved)} / {r.seeds} | {r.wrong} "
-        f"(of {r.checked:,}) | {r.median_steps:,.0f} | {r.median_seconds:.0f} |"
-    )
-display(Markdown("\n".join(lines)))
+configuration_table(runs).style.format(
+    {"checked": "{:,}", "median steps": "{:,.0f}", "median s": "{:.0f}"}
+).hide()
 
-# %%
+# %% tags=["hide-input"]
 best = summary["best"]
 base = summary["baseline_plain_adam_60s"]
 
@@ -167,18 +152,7 @@ display(Markdown("\n".join(text)))
 # worst seed still got wrong:
 
 # %%
-failed = runs[~runs["solved"].astype(bool)].groupby(["length", "recipe", "hidden_size"], sort=True)
-seeds_per = runs.groupby(["length", "recipe", "hidden_size"])["seed"].nunique()
-display(
-    Markdown(
-        "\n".join(
-            f"* L = {length}, H = {h}, {recipe}: {len(g)} of {seeds_per[(length, recipe, h)]} seeds fail; "
-            f"the worst gets {g['wrong'].max():,} of {g['eval_inputs'].max():,} inputs wrong"
-            for (length, recipe, h), g in failed
-        )
-        or "* none"
-    )
-)
+failing_configurations(runs).style.format(thousands=",").hide()
 
 # %% [markdown]
 # ### What moved the frontier, and what did not
@@ -188,19 +162,21 @@ display(
 
 # %%
 probe = exploration.assign(recipe=exploration["recipe"].replace({"constant": "plain"}))
-lines = [
-    "| L | H | recipe | lr | steps run (of) | budget s | stopped by | whole-sequence accuracy (sampled) |"
+columns = [
+    "length",
+    "hidden_size",
+    "recipe",
+    "learning_rate",
+    "steps",
+    "max_steps",
+    "time_budget_s",
+    "stopped",
 ]
-lines.append("|---|---|---|---|---|---|---|---|")
-for r in probe.itertuples():
-    lines.append(
-        f"| {r.length} | {r.hidden_size} | {r.recipe} | {r.learning_rate:g} | {r.steps:,} ({r.max_steps:,}) "
-        f"| {r.time_budget_s:g} | {r.stopped} | {r.whole_sequence_accuracy:.4f} |"
-    )
-display(Markdown("\n".join(lines)))
+formats = {"learning_rate": "{:g}", "time_budget_s": "{:g}", "whole_sequence_accuracy": "{:.4f}"}
+probe[[*columns, "whole_sequence_accuracy"]].style.format(formats, thousands=",").hide()
 
 
-# %%
+# %% tags=["hide-input"]
 def cell(length: int, h: int, recipe: str) -> pd.DataFrame:
     return runs[(runs["length"] == length) & (runs["hidden_size"] == h) & (runs["recipe"] == recipe)]
 
@@ -268,6 +244,8 @@ live = revcomp.train(
     revcomp.Config(task="delayed", length=shortest, hidden_size=int(point["hidden_size"]), seed=0, threads=1)
 )
 live_eval = revcomp.evaluate(live.model, exhaustive=True)
+
+# %% tags=["hide-input"]
 same = int(point["steps"]) == live.steps
 display(
     Markdown(
@@ -284,7 +262,7 @@ display(
 # `revcomp.sweep.evaluate_at_length(model, L')` runs a trained `delayed` model on inputs of
 # another length L' -- the bases, GO, then BLANKs -- and reads the outputs at steps L'..2L'-1.
 
-# %%
+# %% tags=["hide-input"]
 gspecs = pd.DataFrame(list(general["spec"]))
 test_lengths = sorted({n for lengths in gspecs["eval_lengths"] for n in lengths})
 seeds_per_regime = general.groupby(["length", "hidden_size", "recipe"]).size()
@@ -301,7 +279,7 @@ display(
 gsum = generalization_summary(general)
 charts.generalization_chart(gsum)
 
-# %%
+# %% tags=["hide-input"]
 lines = []
 for regime, group in gsum.groupby("regime", sort=False):
     longest = int(group["max_train_length"].iloc[0])
@@ -315,7 +293,7 @@ for regime, group in gsum.groupby("regime", sort=False):
     lines.append(text)
 display(Markdown("\n".join(lines)))
 
-# %%
+# %% tags=["hide-input"]
 fixed10 = gsum[gsum["max_train_length"].eq(10) & ~gsum["regime"].str.contains("mixed")]
 own10 = fixed10[fixed10["test_length"] == 10].set_index("regime")["mean"]
 at8 = fixed10[fixed10["test_length"] == 8].set_index("regime")["mean"]
