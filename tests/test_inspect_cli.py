@@ -9,7 +9,6 @@ import torch
 
 from revcomp import cli
 from revcomp.checkpoint import save_checkpoint
-from revcomp.pretrained import shipped_models
 from tests.handset import CLOCK, COPIER, INERT, STORE, UNREAD, handset_model
 
 torch.set_num_threads(1)
@@ -94,7 +93,6 @@ def test_inspect_corrupt_checkpoint(capsys, tmp_path):
     assert status == 2 and err.startswith("revcomp: error:") and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif("delayed-L5-H8" not in shipped_models(), reason="shipped model not trained yet")
 def test_inspect_shipped_model(capsys):
     status, out, err = run(capsys, "inspect", "delayed-L5-H8", "--json")
     assert status == 0, err

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from revcomp.causal import ablate_units
-from revcomp.pretrained import load_model, shipped_models
+from revcomp.pretrained import load_model
 from revcomp.roles import (
     CLAIMS,
     ROLES,
@@ -113,7 +113,6 @@ def test_check_claim_on_the_hand_set_model_with_ablations():
     assert role_counts(roles) == {"inert": 1, "position": 1, "current base": 2, "stored base": 1, "mixed": 0}
 
 
-@pytest.mark.skipif("delayed-L5-H8" not in shipped_models(), reason="shipped model not trained yet")
 def test_trained_model_roles_are_scored_consistently():
     model = load_model("delayed-L5-H8")
     cache = trace(model, analysis_sequences(5))
