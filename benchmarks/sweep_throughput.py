@@ -42,6 +42,7 @@ from torch import nn
 
 from revcomp.model import Config, build_model
 from revcomp.tasks import Task, random_sequences
+from revcomp.trace import trace
 
 OUT = Path(__file__).parent / "results" / "sweep_throughput.json"
 
@@ -82,13 +83,7 @@ def throughput(length: int, hidden: int, path: str, seconds: float, batch: int =
         nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
 
-    for _ in range(5):  # warm-up
-        step()
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        steps += 1
-    elapsed = time.perf_counter() - start
+    steps, elapsed = timed_calls(step, seconds)
     return {
         "path": path,
         "length": length,
@@ -101,31 +96,31 @@ def throughput(length: int, hidden: int, path: str, seconds: float, batch: int =
     }
 
 
-def forward_throughput(length: int, hidden: int, path: str, seconds: float, batch: int = 256) -> dict | None:
+def timed_calls(call, seconds: float, warmup: int = 5) -> tuple[int, float]:
+    """Call ``call()`` ``warmup`` times, then as often as fits in ``seconds``: ``(calls, elapsed)``."""
+    for _ in range(warmup):
+        call()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        call()
+        calls += 1
+    return calls, time.perf_counter() - start
+
+
+def forward_throughput(length: int, hidden: int, path: str, seconds: float, batch: int = 256) -> dict:
     """Sequences per second of a no-gradient forward pass: ``fused`` nn.LSTM or ``trace`` (revcomp.trace)."""
     model = build_model(Config(length=length, hidden_size=hidden))
     gen = torch.Generator().manual_seed(0)
-    if path == "trace":
-        try:
-            from revcomp.trace import trace
-        except ImportError:
-            return None
 
-        def run(seqs):
-            return trace(model, seqs)
-    else:
-
-        def run(seqs):
+    def run() -> None:
+        seqs = random_sequences(batch, length, gen)
+        if path == "trace":
+            trace(model, seqs)
+        else:
             with torch.no_grad():
-                return model.output_logits(seqs)
+                model.output_logits(seqs)
 
-    for _ in range(5):
-        run(random_sequences(batch, length, gen))
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        run(random_sequences(batch, length, gen))
-        steps += 1
-    elapsed = time.perf_counter() - start
+    steps, elapsed = timed_calls(run, seconds)
     return {
         "path": path,
         "length": length,
@@ -197,13 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         for hidden in (8, 32):
             for path in ("fused", "trace"):
                 row = forward_throughput(length, hidden, path, seconds)
-                if row is not None:
-                    forward.append(row)
-                    print(
-                        f"forward L={length:>2} H={hidden:>2} {path:>5}: "
-                        f"{row['sequences_per_second']:>8,} seq/s",
-                        file=sys.stderr,
-                    )
+                forward.append(row)
+                print(
+                    f"forward L={length:>2} H={hidden:>2} {path:>5}: {row['sequences_per_second']:>8,} seq/s",
+                    file=sys.stderr,
+                )
     speedups = []
     for fused, loop in zip(results[::2], results[1::2], strict=True):
         speedups.append(
